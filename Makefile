@@ -1,0 +1,48 @@
+# Every target sets up what it needs (.venv, node_modules) and is safe to run twice.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAGE ?= dev
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+CDK := node_modules/.bin/cdk
+
+.PHONY: help install synth test test-fast snapshots lint deploy clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+.make/python-deps: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@mkdir -p .make && touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: .make/python-deps node_modules/.package-lock.json  ## create .venv and node_modules
+
+synth: install  ## cdk synth of every stack into cdk.out/, cdk-nag included (fails on any finding)
+	$(CDK) synth --quiet -c stage=$(STAGE)
+
+test: install  ## the whole test suite
+	$(BIN)/pytest
+
+snapshots: install  ## rewrite the template snapshots after an intended change
+	$(BIN)/pytest tests/stacks --snapshot-update
+
+lint: install  ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app.py event_constructs stacks lambdas
+
+deploy: install  ## cdk deploy --all to the account in your credentials
+	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
+
+clean:  ## remove generated files (keeps .venv and node_modules)
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make

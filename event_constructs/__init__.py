@@ -1,0 +1,35 @@
+"""Constructs for event-driven systems on AWS: queues with DLQs and their Lambda consumers.
+
+Example:
+    >>> import aws_cdk as cdk
+    >>> from event_constructs import EventQueue
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> EventQueue(stack, "Orders", queue_name="orders").dead_letter_queue_name
+    'orders-dlq'
+"""
+
+from event_constructs._validation import InvalidPropsError
+from event_constructs.event_queue import EventQueue
+from event_constructs.powertools import (
+    DEFAULT_ARCHITECTURE,
+    DEFAULT_RUNTIME,
+    POWERTOOLS_LAYER_VERSION,
+    POWERTOOLS_VERSION,
+    powertools_layer,
+    powertools_layer_arn,
+)
+from event_constructs.queue_consumer import QueueConsumer
+
+__all__ = [
+    "DEFAULT_ARCHITECTURE",
+    "DEFAULT_RUNTIME",
+    "POWERTOOLS_LAYER_VERSION",
+    "POWERTOOLS_VERSION",
+    "EventQueue",
+    "InvalidPropsError",
+    "QueueConsumer",
+    "powertools_layer",
+    "powertools_layer_arn",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,237 @@
+"""An SQS queue that always comes with its dead-letter queue.
+
+Example:
+    >>> import aws_cdk as cdk
+    >>> from event_constructs import EventQueue
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> work = EventQueue(stack, "BalanceUpdates", queue_name="balance-updates", fifo=True,
+    ...                   high_throughput=True)
+    >>> work.queue_name, work.dead_letter_queue_name
+    ('balance-updates.fifo', 'balance-updates-dlq.fifo')
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Acknowledgment, Duration, Names, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from event_constructs._validation import PropsProblems, seconds
+
+FIFO_SUFFIX = ".fifo"
+DLQ_SUFFIX = "-dlq"
+MAX_QUEUE_NAME_LENGTH = 80
+MIN_RETENTION = Duration.seconds(60)
+MAX_RETENTION = Duration.days(14)
+MAX_VISIBILITY_TIMEOUT = Duration.hours(12)
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class EventQueue(Construct):
+    """An SQS queue with a dead-letter queue of the same kind, secure by default.
+
+    - Every queue gets a DLQ; a FIFO queue gets a FIFO DLQ (``.fifo`` suffixes are added for you).
+    - Encryption at rest: SQS-managed SSE, or the customer-managed KMS key you pass.
+    - Requests without TLS are denied on both queues.
+    - The DLQ keeps messages longer than the source queue, and its redrive allow policy
+      names the source queue only.
+    - FIFO: content-based deduplication, deduplication scope, and ``high_throughput``
+      (per-message-group deduplication and throughput) as one flag.
+
+    Attributes:
+        queue: the work queue.
+        dead_letter_queue: its DLQ.
+        max_receive_count: receives before SQS moves a message to the DLQ.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queue_name: str | None = None,
+        fifo: bool = False,
+        visibility_timeout: Duration | None = None,
+        retention_period: Duration | None = None,
+        dead_letter_retention_period: Duration | None = None,
+        max_receive_count: int = 5,
+        encryption_key: kms.IKey | None = None,
+        content_based_deduplication: bool = False,
+        deduplication_scope: sqs.DeduplicationScope | None = None,
+        high_throughput: bool = False,
+        receive_wait_time: Duration | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        visibility_timeout = visibility_timeout or Duration.seconds(30)
+        retention_period = retention_period or Duration.days(4)
+        dead_letter_retention_period = dead_letter_retention_period or MAX_RETENTION
+        receive_wait_time = receive_wait_time or Duration.seconds(20)
+
+        problems = PropsProblems("EventQueue", self.node.path)
+        base_name = self._base_name(queue_name, fifo, problems)
+        self._check_durations(problems, visibility_timeout, retention_period, dead_letter_retention_period)
+        problems.check(
+            1 <= max_receive_count <= 1000,
+            f"max_receive_count is {max_receive_count}; use a value from 1 to 1000",
+        )
+        if not fifo:
+            for flag, value in (
+                ("content_based_deduplication", content_based_deduplication),
+                ("deduplication_scope", deduplication_scope is not None),
+                ("high_throughput", high_throughput),
+            ):
+                problems.check(not value, f"{flag} applies to FIFO queues only; set fifo=True or drop {flag}")
+        if high_throughput:
+            problems.check(
+                deduplication_scope in (None, sqs.DeduplicationScope.MESSAGE_GROUP),
+                "high_throughput needs deduplication_scope=MESSAGE_GROUP; drop deduplication_scope "
+                "or set high_throughput=False",
+            )
+        problems.raise_if_any()
+
+        suffix = FIFO_SUFFIX if fifo else ""
+        self.queue_name = f"{base_name}{suffix}"
+        self.dead_letter_queue_name = f"{base_name}{DLQ_SUFFIX}{suffix}"
+        self.fifo = fifo
+        self.max_receive_count = max_receive_count
+        self.visibility_timeout = visibility_timeout
+        self.encryption_key = encryption_key
+
+        if high_throughput:
+            deduplication_scope = sqs.DeduplicationScope.MESSAGE_GROUP
+        fifo_options: dict[str, object] = {}
+        if fifo:
+            fifo_options = {
+                "fifo": True,
+                "content_based_deduplication": content_based_deduplication,
+                "deduplication_scope": deduplication_scope,
+                "fifo_throughput_limit": (
+                    sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID if high_throughput else None
+                ),
+            }
+        encryption: dict[str, object] = (
+            {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": encryption_key}
+            if encryption_key is not None
+            else {"encryption": sqs.QueueEncryption.SQS_MANAGED}
+        )
+
+        # The source ARN is built from the name, not referenced from the queue resource:
+        # the queue already references the DLQ (RedrivePolicy), so a reference back would be a cycle.
+        source_arn = Stack.of(self).format_arn(service="sqs", resource=self.queue_name)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            queue_name=self.dead_letter_queue_name,
+            retention_period=dead_letter_retention_period,
+            enforce_ssl=True,
+            removal_policy=removal_policy,
+            redrive_allow_policy=sqs.RedriveAllowPolicy(
+                redrive_permission=sqs.RedrivePermission.BY_QUEUE,
+                source_queues=[sqs.Queue.from_queue_arn(self, "SourceQueueRef", source_arn)],
+            ),
+            **fifo_options,  # type: ignore[arg-type]
+            **encryption,  # type: ignore[arg-type]
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            queue_name=self.queue_name,
+            visibility_timeout=visibility_timeout,
+            retention_period=retention_period,
+            receive_message_wait_time=receive_wait_time,
+            enforce_ssl=True,
+            removal_policy=removal_policy,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=max_receive_count
+            ),
+            **fifo_options,  # type: ignore[arg-type]
+            **encryption,  # type: ignore[arg-type]
+        )
+        Validations.of(self.dead_letter_queue).acknowledge(
+            Acknowledgment(
+                id="Serverless-SQSRedrivePolicy",
+                reason=f"{self.dead_letter_queue_name} is the dead-letter queue of {self.queue_name}: "
+                "messages end here for an operator to inspect and redrive, so it has no DLQ of its own",
+            )
+        )
+
+    @property
+    def queue_arn(self) -> str:
+        return self.queue.queue_arn
+
+    @property
+    def queue_url(self) -> str:
+        return self.queue.queue_url
+
+    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` send to the work queue (and use its KMS key, if any)."""
+        return self.queue.grant_send_messages(grantee)
+
+    def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` receive, delete and change visibility on the work queue."""
+        return self.queue.grant_consume_messages(grantee)
+
+    def grant_dead_letter(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` put messages it gives up on into the DLQ (with the reason attached)."""
+        return self.dead_letter_queue.grant_send_messages(grantee)
+
+    def _base_name(self, queue_name: str | None, fifo: bool, problems: PropsProblems) -> str:
+        longest_suffix = len(DLQ_SUFFIX) + (len(FIFO_SUFFIX) if fifo else 0)
+        if queue_name is None:
+            # A fixed physical name lets the DLQ's redrive allow policy name its source without a cycle.
+            return Names.unique_resource_name(
+                self, max_length=MAX_QUEUE_NAME_LENGTH - longest_suffix, separator="-"
+            )
+        if Token.is_unresolved(queue_name):
+            problems.check(False, "queue_name must be a literal string (the DLQ name is derived from it)")
+            return queue_name
+        base = queue_name.removesuffix(FIFO_SUFFIX)
+        if queue_name.endswith(FIFO_SUFFIX) and not fifo:
+            problems.check(False, f"queue_name '{queue_name}' ends with .fifo; set fifo=True or drop the suffix")
+        problems.check(
+            bool(_NAME_PATTERN.match(base)),
+            f"queue_name '{queue_name}' may use only letters, digits, '-' and '_'",
+        )
+        problems.check(
+            len(base) + longest_suffix <= MAX_QUEUE_NAME_LENGTH,
+            f"queue_name '{queue_name}' is too long: with its DLQ suffix it must fit in "
+            f"{MAX_QUEUE_NAME_LENGTH} characters, so use at most {MAX_QUEUE_NAME_LENGTH - longest_suffix}",
+        )
+        return base
+
+    @staticmethod
+    def _check_durations(
+        problems: PropsProblems,
+        visibility_timeout: Duration,
+        retention_period: Duration,
+        dead_letter_retention_period: Duration,
+    ) -> None:
+        visibility = seconds(visibility_timeout)
+        retention = seconds(retention_period)
+        dlq_retention = seconds(dead_letter_retention_period)
+        lowest, highest = MIN_RETENTION.to_seconds(), MAX_RETENTION.to_seconds()
+        if visibility is not None:
+            problems.check(
+                0 <= visibility <= MAX_VISIBILITY_TIMEOUT.to_seconds(),
+                f"visibility_timeout is {visibility:g} s; use 0 s to 12 hours",
+            )
+        for name, value in (
+            ("retention_period", retention),
+            ("dead_letter_retention_period", dlq_retention),
+        ):
+            if value is not None:
+                problems.check(
+                    lowest <= value <= highest, f"{name} is {value:g} s; use 60 s to 14 days (1209600 s)"
+                )
+        if retention is not None and dlq_retention is not None:
+            problems.check(
+                dlq_retention > retention,
+                f"dead_letter_retention_period ({dlq_retention:g} s) must be longer than retention_period "
+                f"({retention:g} s), or messages expire from the DLQ before anyone looks; "
+                "lengthen the DLQ retention or shorten the queue's",
+            )

@@ -1,0 +1,213 @@
+"""A Lambda function that consumes an :class:`EventQueue` with partial batch responses.
+
+Example:
+    >>> import aws_cdk as cdk
+    >>> from aws_cdk import aws_lambda as lambda_
+    >>> from event_constructs import EventQueue, QueueConsumer
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> orders = EventQueue(stack, "Orders", queue_name="orders",
+    ...                     visibility_timeout=cdk.Duration.seconds(180))
+    >>> consumer = QueueConsumer(stack, "OrderConsumer", queue=orders,
+    ...                          code=lambda_.Code.from_inline("def handler(event, context): ..."),
+    ...                          handler="index.handler", timeout=cdk.Duration.seconds(30))
+    >>> consumer.function.runtime.name
+    'python3.14'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from event_constructs._validation import PropsProblems, seconds
+from event_constructs.event_queue import EventQueue
+from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
+
+#: AWS guidance: a queue's visibility timeout should be at least six times the consumer's timeout.
+VISIBILITY_TO_TIMEOUT_RATIO = 6
+#: AWS guidance: give Lambda consumers at least five receives before a message is dead-lettered.
+MIN_MAX_RECEIVE_COUNT = 5
+MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
+MAX_BATCH_SIZE_WITH_WINDOW = 10_000
+MAX_BATCHING_WINDOW = Duration.minutes(5)
+MAX_FUNCTION_TIMEOUT = Duration.minutes(15)
+
+
+class QueueConsumer(Construct):
+    """A Lambda function subscribed to an :class:`EventQueue` through an event source mapping.
+
+    The mapping always reports batch item failures, so one bad record never makes the whole
+    batch retry. The function gets the pinned Powertools layer, X-Ray tracing, structured
+    logs in a log group with a retention, and these environment variables:
+    ``QUEUE_URL``, ``DEAD_LETTER_QUEUE_URL`` (for messages it gives up on, with a reason) and
+    ``MAX_RECEIVE_COUNT``.
+
+    Refused at synth, all problems at once: a queue visibility timeout below
+    6 x function timeout + batching window, a max receive count below 5, a batching window
+    on a FIFO queue, and batch sizes, windows and concurrency outside what Lambda accepts.
+
+    Attributes:
+        function: the consumer function.
+        event_source: the SQS event source attached to it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queue: EventQueue,
+        code: lambda_.Code,
+        handler: str,
+        service_name: str | None = None,
+        description: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        memory_size: int = 256,
+        batch_size: int = 10,
+        max_batching_window: Duration | None = None,
+        max_concurrency: int | None = None,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        timeout = timeout or Duration.seconds(30)
+        self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
+
+        self.queue = queue
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=log_retention, removal_policy=removal_policy
+        )
+        # An explicit role (instead of AWSLambdaBasicExecutionRole) so the function may write
+        # to its own log group only.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs the consumer of {queue.queue_name}",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=DEFAULT_RUNTIME,
+            architecture=DEFAULT_ARCHITECTURE,
+            code=code,
+            handler=handler,
+            description=description or f"Consumes {queue.queue_name}",
+            timeout=timeout,
+            memory_size=memory_size,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            layers=[powertools_layer(self, runtime=DEFAULT_RUNTIME), *layers],
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service_name or construct_id,
+                "QUEUE_URL": queue.queue_url,
+                "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
+                "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
+                **(environment or {}),
+            },
+        )
+        queue.grant_dead_letter(self.function)
+        self.event_source = event_sources.SqsEventSource(
+            queue.queue,
+            batch_size=batch_size,
+            max_batching_window=max_batching_window,
+            max_concurrency=max_concurrency,
+            report_batch_item_failures=True,
+        )
+        self.function.add_event_source(self.event_source)
+        self._acknowledge_consumer_findings()
+
+    def _validate(
+        self,
+        queue: EventQueue,
+        timeout: Duration,
+        memory_size: int,
+        batch_size: int,
+        max_batching_window: Duration | None,
+        max_concurrency: int | None,
+    ) -> None:
+        problems = PropsProblems("QueueConsumer", self.node.path)
+        timeout_s = seconds(timeout) or 0.0
+        window_s = seconds(max_batching_window) or 0.0
+        visibility_s = seconds(queue.visibility_timeout)
+        problems.check(
+            timeout_s <= MAX_FUNCTION_TIMEOUT.to_seconds(),
+            f"timeout is {timeout_s:g} s; Lambda allows at most 900 s",
+        )
+        problems.check(128 <= memory_size <= 10_240, f"memory_size is {memory_size} MB; use 128 to 10240 MB")
+        if visibility_s is not None:
+            needed = VISIBILITY_TO_TIMEOUT_RATIO * timeout_s + window_s
+            problems.check(
+                visibility_s >= needed,
+                f"the visibility timeout of queue {queue.queue_name} is {visibility_s:g} s; it must be at least "
+                f"6 x function timeout ({timeout_s:g} s) + batching window ({window_s:g} s) = {needed:g} s, "
+                "or messages reappear while still being processed: raise the queue's visibility_timeout "
+                "or lower the function timeout",
+            )
+        problems.check(
+            queue.max_receive_count >= MIN_MAX_RECEIVE_COUNT,
+            f"queue {queue.queue_name} has max_receive_count {queue.max_receive_count}; Lambda consumers need "
+            f"at least {MIN_MAX_RECEIVE_COUNT} so throttled or retried batches are not dead-lettered early: "
+            "raise the queue's max_receive_count",
+        )
+        if queue.fifo:
+            problems.check(
+                max_batching_window is None,
+                f"queue {queue.queue_name} is FIFO and Lambda refuses a batching window on FIFO queues; "
+                "drop max_batching_window",
+            )
+        else:
+            problems.check(
+                window_s <= MAX_BATCHING_WINDOW.to_seconds(),
+                f"max_batching_window is {window_s:g} s; use at most 300 s",
+            )
+        largest = (
+            MAX_BATCH_SIZE_WITH_WINDOW if window_s > 0 and not queue.fifo else MAX_BATCH_SIZE_WITHOUT_WINDOW
+        )
+        problems.check(
+            1 <= batch_size <= largest,
+            f"batch_size is {batch_size}; use 1 to {largest}"
+            + ("" if largest == MAX_BATCH_SIZE_WITH_WINDOW or queue.fifo else " (more needs a batching window)"),
+        )
+        if max_concurrency is not None:
+            problems.check(
+                2 <= max_concurrency <= 1000,
+                f"max_concurrency is {max_concurrency}; use 2 to 1000, or leave it unset for no limit",
+            )
+        problems.raise_if_any()
+
+    def _acknowledge_consumer_findings(self) -> None:
+        validations = Validations.of(self.function)
+        validations.acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaDLQ",
+                reason=f"Invoked synchronously by the event source mapping of {self.queue.queue_name}; "
+                f"records that fail stay on the queue and reach {self.queue.dead_letter_queue_name} "
+                "after max_receive_count, so an async-invoke DLQ would never be used",
+            ),
+            Acknowledgment(
+                id="Serverless-LambdaEventSourceMappingDestination",
+                reason="SQS event source mappings accept no on-failure destination (streams and Kafka only); "
+                f"failed records of {self.queue.queue_name} are dead-lettered by its redrive policy "
+                "or, with the reason attached, by the handler",
+            ),
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=f"The {self.queue.queue_name} consumer traces with X-Ray, whose xray:PutTraceSegments "
+                "and xray:PutTelemetryRecords have no resource-level permissions; every other statement "
+                "of this role names its resource",
+            )
+        )

@@ -1,0 +1,1 @@
+"""Consumer of the ``balance-updates.fifo`` queue."""

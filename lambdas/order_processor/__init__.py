@@ -1,0 +1,1 @@
+"""Consumer of the ``order-processing`` queue."""

@@ -1,0 +1,1 @@
+"""Code shared by the orders handlers and tools: producing messages, backoff, dead-lettering."""

@@ -1,0 +1,62 @@
+"""Put a message a handler gives up on into its DLQ, with the reason attached.
+
+SQS moves a message to the DLQ by itself after ``maxReceiveCount`` receives, but it records
+no reason. A handler that knows why a message cannot succeed (a poison message) or is on its
+last attempt sends it to the DLQ itself with these message attributes:
+
+- ``failure_reason``: what went wrong, in one line;
+- ``failure_kind``: ``poison`` or ``exhausted`` (retries used up);
+- ``source_queue_arn``, ``original_message_id``, ``receive_count``.
+
+The original message attributes are kept too, as far as SQS's limit of 10 allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+SQS_MAX_MESSAGE_ATTRIBUTES = 10
+MAX_REASON_LENGTH = 1024
+
+
+def receive_count(record: SQSRecord) -> int:
+    return int(record.attributes.approximate_receive_count or 1)
+
+
+def failure_attributes(record: SQSRecord, reason: str, kind: str) -> dict[str, dict[str, str]]:
+    """The DLQ message attributes: failure details first, then the original ones that fit."""
+    attributes: dict[str, dict[str, str]] = {
+        "failure_reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_LENGTH] or "unknown"},
+        "failure_kind": {"DataType": "String", "StringValue": kind},
+        "source_queue_arn": {"DataType": "String", "StringValue": record.event_source_arn or "unknown"},
+        "original_message_id": {"DataType": "String", "StringValue": record.message_id},
+        "receive_count": {"DataType": "Number", "StringValue": str(receive_count(record))},
+    }
+    for name, value in (record.raw_event.get("messageAttributes") or {}).items():
+        if len(attributes) >= SQS_MAX_MESSAGE_ATTRIBUTES or name in attributes:
+            continue
+        data_type = value.get("dataType") or value.get("DataType") or "String"
+        string_value = value.get("stringValue") or value.get("StringValue")
+        if string_value is not None:
+            attributes[name] = {"DataType": data_type, "StringValue": string_value}
+    return attributes
+
+
+def dead_letter(sqs_client: Any, dead_letter_queue_url: str, record: SQSRecord, reason: str, kind: str) -> str:
+    """Send ``record`` to the DLQ with the reason; returns the DLQ message id.
+
+    Raises whatever SQS raises: the caller must then leave the record on its queue (report it
+    failed), so the message is never lost.
+    """
+    params: dict[str, Any] = {
+        "QueueUrl": dead_letter_queue_url,
+        "MessageBody": record.body or "",
+        "MessageAttributes": failure_attributes(record, reason, kind),
+    }
+    if dead_letter_queue_url.endswith(".fifo"):
+        params["MessageGroupId"] = record.attributes.message_group_id or "dead-letter"
+        params["MessageDeduplicationId"] = record.message_id
+    response = sqs_client.send_message(**params)
+    return str(response["MessageId"])

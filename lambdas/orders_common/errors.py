@@ -1,0 +1,37 @@
+"""How a handler classifies a failed message."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError  # noqa: A004
+
+
+class PoisonMessageError(Exception):
+    """The message can never succeed (bad JSON, schema violation): dead-letter it now, with the reason."""
+
+
+class TransientError(Exception):
+    """A failure that may pass if the message is retried later (throttling, timeouts, an order not yet seen)."""
+
+
+RETRYABLE_AWS_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "LimitExceededException",
+    }
+)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for errors worth retrying with backoff."""
+    if isinstance(error, TransientError | ConnectionError | ReadTimeoutError):
+        return True
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_ERROR_CODES
+    return False

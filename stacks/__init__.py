@@ -1,0 +1,48 @@
+"""The orders app's stacks, composed from ``event_constructs``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from aws_cdk import App, Environment, Tags
+
+from stacks.config import StageConfig, load_stage_config
+from stacks.data_stack import OrdersDataStack
+from stacks.processing_stack import OrderProcessingStack
+
+APP_NAME = "orders"
+
+
+@dataclass(frozen=True)
+class OrdersApp:
+    stage: StageConfig
+    data: OrdersDataStack
+    processing: OrderProcessingStack
+
+
+def environment_from_env() -> Environment | None:
+    """An explicit environment when CDK_DEFAULT_ACCOUNT and _REGION are both set, else agnostic."""
+    account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
+    if account and region:
+        return Environment(account=account, region=region)
+    return None
+
+
+def build_orders_app(app: App) -> OrdersApp:
+    """Add the orders stacks for the stage named in context to ``app``."""
+    stage = load_stage_config(app)
+    env = environment_from_env()
+    prefix = f"{APP_NAME}-{stage.name}"
+    data = OrdersDataStack(
+        app, "OrdersData", stage=stage, env=env, stack_name=f"{prefix}-data",
+        description="Orders app: tables (stateful)",
+    )
+    processing = OrderProcessingStack(
+        app, "OrdersProcessing", stage=stage, data=data, env=env, stack_name=f"{prefix}-processing",
+        description="Orders app: work queues, dead-letter queues and their consumers",
+    )
+    for stack in (data, processing):
+        Tags.of(stack).add("app", APP_NAME)
+        Tags.of(stack).add("stage", stage.name)
+    return OrdersApp(stage=stage, data=data, processing=processing)

@@ -1,0 +1,56 @@
+"""cdk-nag (AwsSolutions + Serverless) on every stack, and the acknowledgements it takes."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from constructs import IConstruct
+
+from tests.cdk_app import SynthesizedApp
+
+
+@pytest.mark.parametrize("stage", ["dev_app", "prod_app"])
+def test_no_unacknowledged_findings(stage: str, request: pytest.FixtureRequest) -> None:
+    app: SynthesizedApp = request.getfixturevalue(stage)
+    assert app.findings == []
+
+
+def acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
+    key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    found = []
+    for construct in root.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == key:
+                # {"<kind>::<rule id>": "<reason>", ...}
+                for rule_id, reason in dict(entry.data).items():
+                    found.append((construct.node.path, rule_id, reason))
+    return found
+
+
+def test_every_acknowledgement_names_its_resource_and_is_not_stack_wide(dev_app: SynthesizedApp) -> None:
+    found = acknowledgements(dev_app.app)
+    assert found, "expected the acknowledgements made by the constructs"
+    stacks = {dev_app.orders.data.node.path, dev_app.orders.processing.node.path}
+    for path, rule_id, reason in found:
+        assert path not in stacks, f"{rule_id} acknowledged stack-wide at {path}"
+        assert len(reason) > 60, f"{rule_id} at {path}: reason too thin: {reason!r}"
+        assert any(name in reason for name in ("order-processing", "balance-updates")), (
+            f"{rule_id} at {path}: the reason should say which resource it is about: {reason!r}"
+        )
+
+
+def test_a_finding_is_reported(tmp_path) -> None:
+    """The check above could fail: a queue without a DLQ or TLS is caught by the same pipeline."""
+    from aws_cdk import aws_sqs as sqs
+
+    from stacks.compliance import add_rule_packs, findings
+
+    app = cdk.App(outdir=str(tmp_path))
+    sqs.Queue(cdk.Stack(app, "Bare"), "Queue")
+    add_rule_packs(app)
+    try:
+        app.synth()
+    except RuntimeError:
+        pass
+    rules = {f["rule"] for f in findings(tmp_path)}
+    assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4", "Serverless-SQSRedrivePolicy"} <= rules

@@ -1,0 +1,49 @@
+"""The tables: Powertools idempotency schema, orders, balances and their ledger."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match
+
+from tests.cdk_app import SynthesizedApp
+
+
+def test_idempotency_table_follows_the_powertools_schema(dev_app: SynthesizedApp) -> None:
+    dev_app.template("OrdersData").has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+            "Replicas": [
+                Match.object_like(
+                    {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}
+                )
+            ],
+        },
+    )
+
+
+def test_balances_table_has_account_and_entry_keys(dev_app: SynthesizedApp) -> None:
+    dev_app.template("OrdersData").has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "KeySchema": [
+                {"AttributeName": "account_id", "KeyType": "HASH"},
+                {"AttributeName": "entry", "KeyType": "RANGE"},
+            ]
+        },
+    )
+
+
+def test_every_table_has_point_in_time_recovery_and_on_demand_billing(dev_app: SynthesizedApp) -> None:
+    template = dev_app.template("OrdersData")
+    template.resource_count_is("AWS::DynamoDB::GlobalTable", 3)
+    template.all_resources_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "BillingMode": "PAY_PER_REQUEST",
+            "Replicas": [
+                Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
+            ],
+        },
+    )
