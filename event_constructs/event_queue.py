@@ -110,9 +110,7 @@ class EventQueue(Construct):
                 "fifo": True,
                 "content_based_deduplication": content_based_deduplication,
                 "deduplication_scope": deduplication_scope,
-                "fifo_throughput_limit": (
-                    sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID if high_throughput else None
-                ),
+                "fifo_throughput_limit": (sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID if high_throughput else None),
             }
         encryption: dict[str, object] = (
             {"encryption": sqs.QueueEncryption.KMS, "encryption_master_key": encryption_key}
@@ -146,9 +144,7 @@ class EventQueue(Construct):
             receive_message_wait_time=receive_wait_time,
             enforce_ssl=True,
             removal_policy=removal_policy,
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=self.dead_letter_queue, max_receive_count=max_receive_count
-            ),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letter_queue, max_receive_count=max_receive_count),
             **fifo_options,  # type: ignore[arg-type]
             **encryption,  # type: ignore[arg-type]
         )
@@ -184,9 +180,7 @@ class EventQueue(Construct):
         longest_suffix = len(DLQ_SUFFIX) + (len(FIFO_SUFFIX) if fifo else 0)
         if queue_name is None:
             # A fixed physical name lets the DLQ's redrive allow policy name its source without a cycle.
-            return Names.unique_resource_name(
-                self, max_length=MAX_QUEUE_NAME_LENGTH - longest_suffix, separator="-"
-            )
+            return Names.unique_resource_name(self, max_length=MAX_QUEUE_NAME_LENGTH - longest_suffix, separator="-")
         if Token.is_unresolved(queue_name):
             problems.check(False, "queue_name must be a literal string (the DLQ name is derived from it)")
             return queue_name
@@ -225,9 +219,7 @@ class EventQueue(Construct):
             ("dead_letter_retention_period", dlq_retention),
         ):
             if value is not None:
-                problems.check(
-                    lowest <= value <= highest, f"{name} is {value:g} s; use 60 s to 14 days (1209600 s)"
-                )
+                problems.check(lowest <= value <= highest, f"{name} is {value:g} s; use 60 s to 14 days (1209600 s)")
         if retention is not None and dlq_retention is not None:
             problems.check(
                 dlq_retention > retention,

@@ -44,6 +44,4 @@ def powertools_layer(
     existing = scope.node.try_find_child(construct_id)
     if existing is not None:
         return existing  # type: ignore[return-value]
-    return lambda_.LayerVersion.from_layer_version_arn(
-        scope, construct_id, powertools_layer_arn(runtime, architecture)
-    )
+    return lambda_.LayerVersion.from_layer_version_arn(scope, construct_id, powertools_layer_arn(runtime, architecture))

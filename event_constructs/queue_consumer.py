@@ -82,9 +82,7 @@ class QueueConsumer(Construct):
         self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
 
         self.queue = queue
-        self.log_group = logs.LogGroup(
-            self, "LogGroup", retention=log_retention, removal_policy=removal_policy
-        )
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
         # An explicit role (instead of AWSLambdaBasicExecutionRole) so the function may write
         # to its own log group only.
         self.role = iam.Role(
@@ -172,9 +170,7 @@ class QueueConsumer(Construct):
                 window_s <= MAX_BATCHING_WINDOW.to_seconds(),
                 f"max_batching_window is {window_s:g} s; use at most 300 s",
             )
-        largest = (
-            MAX_BATCH_SIZE_WITH_WINDOW if window_s > 0 and not queue.fifo else MAX_BATCH_SIZE_WITHOUT_WINDOW
-        )
+        largest = MAX_BATCH_SIZE_WITH_WINDOW if window_s > 0 and not queue.fifo else MAX_BATCH_SIZE_WITHOUT_WINDOW
         problems.check(
             1 <= batch_size <= largest,
             f"batch_size is {batch_size}; use 1 to {largest}"

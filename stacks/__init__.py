@@ -35,11 +35,20 @@ def build_orders_app(app: App) -> OrdersApp:
     env = environment_from_env()
     prefix = f"{APP_NAME}-{stage.name}"
     data = OrdersDataStack(
-        app, "OrdersData", stage=stage, env=env, stack_name=f"{prefix}-data",
+        app,
+        "OrdersData",
+        stage=stage,
+        env=env,
+        stack_name=f"{prefix}-data",
         description="Orders app: tables (stateful)",
     )
     processing = OrderProcessingStack(
-        app, "OrdersProcessing", stage=stage, data=data, env=env, stack_name=f"{prefix}-processing",
+        app,
+        "OrdersProcessing",
+        stage=stage,
+        data=data,
+        env=env,
+        stack_name=f"{prefix}-processing",
         description="Orders app: work queues, dead-letter queues and their consumers",
     )
     for stack in (data, processing):

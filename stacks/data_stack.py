@@ -19,9 +19,7 @@ class OrdersDataStack(Stack):
     """Tables: Powertools idempotency records, orders, and account balances with their ledger."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
-        super().__init__(
-            scope, construct_id, termination_protection=stage.termination_protection, **kwargs
-        )
+        super().__init__(scope, construct_id, termination_protection=stage.termination_protection, **kwargs)
         common: dict[str, Any] = {
             "billing": dynamodb.Billing.on_demand(),
             "point_in_time_recovery_specification": dynamodb.PointInTimeRecoverySpecification(

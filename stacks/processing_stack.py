@@ -21,9 +21,7 @@ BALANCE_QUEUE_NAME = "balance-updates"
 
 def lambdas_code() -> lambda_.Code:
     """All handlers ship as one asset (one upload): each function is a package in lambdas/."""
-    return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache"]
-    )
+    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache"])
 
 
 class OrderProcessingStack(Stack):

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -35,7 +36,8 @@ from orders_common.errors import PoisonMessageError, TransientError
 from orders_common.failures import FailurePolicy
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every failure is reported per record (batchItemFailures), even when all records of a batch fail.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 #: What makes two messages the same order event, whatever their SQS message ids.
 IDEMPOTENCY_KEY = "[event_type, order_id]"
@@ -45,6 +47,7 @@ IDEMPOTENCY_PAYLOAD = "[customer_id, total, currency]"
 
 @dataclass
 class Runtime:
+    store: OrderStore
     config: IdempotencyConfig
     failures: FailurePolicy
     apply_once: Any
@@ -84,13 +87,16 @@ def runtime() -> Runtime:
     def apply_once(message: OrderCreated | OrderCancelled) -> dict[str, Any]:
         return store.apply(message)
 
-    return Runtime(config=config, failures=FailurePolicy.from_environment(sqs, logger), apply_once=apply_once)
+    return Runtime(
+        store=store,
+        config=config,
+        failures=FailurePolicy.from_environment(sqs, logger),
+        apply_once=apply_once,
+    )
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     current = runtime()
     current.config.register_lambda_context(context)
-    return process_partial_response(
-        event=event, record_handler=current.handle, processor=processor, context=context
-    )
+    return process_partial_response(event=event, record_handler=current.handle, processor=processor, context=context)

@@ -65,15 +65,14 @@ class OrderStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            current = error.response.get("Item")
+            current: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             if current is None:
                 # On a standard queue a cancellation can overtake its order: retry later.
                 raise TransientError(f"order {message.order_id} not found (yet)") from None
-            if current.get("status", {}).get("S") == "CANCELLED":
+            status = current.get("status", {}).get("S")
+            if status == "CANCELLED":
                 return {"order_id": message.order_id, "outcome": "already_cancelled"}
-            raise PoisonMessageError(
-                f"order {message.order_id} is {current.get('status', {}).get('S')} and cannot be cancelled"
-            ) from None
+            raise PoisonMessageError(f"order {message.order_id} is {status} and cannot be cancelled") from None
         return {"order_id": message.order_id, "outcome": "cancelled"}
 
     def apply(self, message: OrderCreated | OrderCancelled) -> dict[str, Any]:

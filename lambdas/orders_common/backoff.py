@@ -12,9 +12,7 @@ MAX_DELAY_SECONDS = 900
 BASE_DELAY_SECONDS = 10
 
 
-def retry_delay_seconds(
-    retry: int, *, base: int = BASE_DELAY_SECONDS, cap: int = MAX_DELAY_SECONDS
-) -> int:
+def retry_delay_seconds(retry: int, *, base: int = BASE_DELAY_SECONDS, cap: int = MAX_DELAY_SECONDS) -> int:
     """Delay before retry number ``retry`` (0-based): ``min(cap, base * 2**retry)``."""
     if retry < 0:
         raise ValueError(f"retry must be >= 0, got {retry}")

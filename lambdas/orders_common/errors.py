@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError  # noqa: A004
+from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 
 class PoisonMessageError(Exception):

@@ -14,11 +14,7 @@ def test_idempotency_table_follows_the_powertools_schema(dev_app: SynthesizedApp
             "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
             "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
             "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
-            "Replicas": [
-                Match.object_like(
-                    {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}
-                )
-            ],
+            "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
         },
     )
 
@@ -42,8 +38,6 @@ def test_every_table_has_point_in_time_recovery_and_on_demand_billing(dev_app: S
         "AWS::DynamoDB::GlobalTable",
         {
             "BillingMode": "PAY_PER_REQUEST",
-            "Replicas": [
-                Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})
-            ],
+            "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
         },
     )

@@ -37,12 +37,17 @@ def test_order_processing_queue_is_standard_with_300s_visibility_and_a_dlq(dev_a
     assert queue["MessageRetentionPeriod"] == FOUR_DAYS
     assert queue["ReceiveMessageWaitTimeSeconds"] == 20
     assert queue["SqsManagedSseEnabled"] is True
-    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": 5}
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": 5,
+    }
     assert dlq["MessageRetentionPeriod"] == FOURTEEN_DAYS
     assert dlq["SqsManagedSseEnabled"] is True
 
 
-def test_balance_updates_queue_is_fifo_in_high_throughput_mode_with_a_fifo_dlq(dev_app: SynthesizedApp) -> None:
+def test_balance_updates_queue_is_fifo_in_high_throughput_mode_with_a_fifo_dlq(
+    dev_app: SynthesizedApp,
+) -> None:
     _, queue = queue_by_name(dev_app, "balance-updates.fifo")
     dlq_id, dlq = queue_by_name(dev_app, "balance-updates-dlq.fifo")
     assert queue["FifoQueue"] is True
@@ -100,8 +105,10 @@ def test_every_queue_denies_requests_without_tls(dev_app: SynthesizedApp) -> Non
     for policy in resources(dev_app, "OrdersProcessing", "AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any(
-            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-            and s["Principal"] == {"AWS": "*"} and s["Action"] == "sqs:*"
+            s["Effect"] == "Deny"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            and s["Principal"] == {"AWS": "*"}
+            and s["Action"] == "sqs:*"
             for s in statements
         ):
             protected.update(ref["Ref"] for ref in policy["Properties"]["Queues"])
@@ -169,7 +176,13 @@ def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: se
     assert function["Timeout"] == 30
     layer = function["Layers"][0]["Fn::Join"][1][-1]
     assert layer == f":017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:{POWERTOOLS_LAYER_VERSION}"
-    expected = {"POWERTOOLS_SERVICE_NAME", "QUEUE_URL", "DEAD_LETTER_QUEUE_URL", "MAX_RECEIVE_COUNT", *variables}
+    expected = {
+        "POWERTOOLS_SERVICE_NAME",
+        "QUEUE_URL",
+        "DEAD_LETTER_QUEUE_URL",
+        "MAX_RECEIVE_COUNT",
+        *variables,
+    }
     assert set(function["Environment"]["Variables"]) == expected
     assert function["Environment"]["Variables"]["MAX_RECEIVE_COUNT"] == "5"
 
@@ -188,9 +201,7 @@ def test_consumers_may_send_to_their_dlq_and_consume_only_their_queue(dev_app: S
             if isinstance(s["Resource"], dict) and "Fn::GetAtt" in s["Resource"]
         }
         dlq = next(v for k, v in by_resource.items() if k.startswith(dlq_prefix))
-        queue = next(
-            v for k, v in by_resource.items() if k.startswith(queue_prefix) and "DeadLetter" not in k
-        )
+        queue = next(v for k, v in by_resource.items() if k.startswith(queue_prefix) and "DeadLetter" not in k)
         assert "sqs:SendMessage" in dlq and "sqs:ReceiveMessage" not in dlq
         assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= queue
         wildcard = [s for s in statements if s["Resource"] == "*"]

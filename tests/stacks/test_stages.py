@@ -20,9 +20,7 @@ def test_prod_keeps_stateful_resources_and_protects_the_data_stack(prod_app: Syn
     for resource in prod_app.templates["OrdersData"]["Resources"].values():
         assert resource["DeletionPolicy"] == "Retain"
         assert resource["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
-    queues = [
-        r for r in prod_app.templates["OrdersProcessing"]["Resources"].values() if r["Type"] == "AWS::SQS::Queue"
-    ]
+    queues = [r for r in prod_app.templates["OrdersProcessing"]["Resources"].values() if r["Type"] == "AWS::SQS::Queue"]
     assert queues and all(q["DeletionPolicy"] == "Retain" for q in queues)
     groups = [
         r for r in prod_app.templates["OrdersProcessing"]["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"

@@ -1,0 +1,152 @@
+"""balance_updater against moto: order per account, exactly-once effect, a failure mid-batch."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import boto3
+
+from balance_updater import handler
+from tests.lambdas.faults import fail_calls
+from tests.lambdas.sqs_harness import QueueHarness
+
+
+def send(
+    env: QueueHarness, account: str, txn: str, amount: str, group: str | None = None, dedup: str | None = None
+) -> str:
+    body = json.dumps({"account_id": account, "transaction_id": txn, "amount": amount})
+    return str(
+        env.sqs.send_message(
+            QueueUrl=env.queue_url,
+            MessageBody=body,
+            MessageGroupId=group or account,
+            MessageDeduplicationId=dedup or txn,
+        )["MessageId"]
+    )
+
+
+def table() -> Any:
+    return boto3.resource("dynamodb").Table("balances")
+
+
+def balance(account: str) -> Decimal | None:
+    item = table().get_item(Key={"account_id": account, "entry": "BALANCE"}).get("Item")
+    return None if item is None else item["balance"]
+
+
+def ledger(account: str) -> list[str]:
+    items = table().query(
+        KeyConditionExpression="account_id = :a AND begins_with(entry, :t)",
+        ExpressionAttributeValues={":a": account, ":t": "TXN#"},
+    )["Items"]
+    return sorted(item["entry"].removeprefix("TXN#") for item in items)
+
+
+def applied_order(account: str) -> list[str]:
+    items = table().query(
+        KeyConditionExpression="account_id = :a AND begins_with(entry, :t)",
+        ExpressionAttributeValues={":a": account, ":t": "TXN#"},
+    )["Items"]
+    return [item["entry"].removeprefix("TXN#") for item in sorted(items, key=lambda i: i["applied_at"])]
+
+
+def test_updates_of_several_accounts_are_applied(balance_env: QueueHarness) -> None:
+    send(balance_env, "acct-a", "t1", "100.00")
+    send(balance_env, "acct-b", "t2", "50.00")
+    send(balance_env, "acct-a", "t3", "-30.25")
+    delivery = balance_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert balance("acct-a") == Decimal("69.75")
+    assert balance("acct-b") == Decimal("50.00")
+    assert ledger("acct-a") == ["t1", "t3"]
+    assert balance_env.depth() == 0
+
+
+def test_a_transaction_delivered_again_changes_the_balance_once(balance_env: QueueHarness) -> None:
+    send(balance_env, "acct-a", "t1", "10.00")
+    balance_env.deliver(handler.lambda_handler)
+    # The same transaction, resent after SQS's deduplication window (a new deduplication id).
+    send(balance_env, "acct-a", "t1", "10.00", dedup="t1-resent")
+    delivery = balance_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert balance("acct-a") == Decimal("10.00")
+    item = table().get_item(Key={"account_id": "acct-a", "entry": "BALANCE"})["Item"]
+    assert item["applied_count"] == 1
+    assert balance_env.depth() == 0
+
+
+def test_a_failure_mid_batch_holds_back_the_rest_of_its_group_only(balance_env: QueueHarness) -> None:
+    a1 = send(balance_env, "acct-a", "a1", "1.00")
+    a2 = send(balance_env, "acct-a", "a2", "2.00")
+    a3 = send(balance_env, "acct-a", "a3", "4.00")
+    send(balance_env, "acct-b", "b1", "8.00")
+    runtime = handler.runtime()
+    fail_calls(
+        runtime.ledger._client,
+        "TransactWriteItems",
+        times=1,
+        code="ThrottlingException",
+        when=lambda params: "TXN#a2" in str(params),
+    )
+
+    first = balance_env.deliver(handler.lambda_handler)
+
+    assert a1 not in first.failed_ids
+    assert set(first.failed_ids) == {a2, a3}  # a3 was not tried: it must not overtake a2
+    assert ledger("acct-a") == ["a1"]
+    assert balance("acct-b") == Decimal("8.00")  # the other account went on
+
+    balance_env.let_time_pass()
+    balance_env.drain(handler.lambda_handler)
+
+    assert applied_order("acct-a") == ["a1", "a2", "a3"]
+    assert balance("acct-a") == Decimal("7.00")
+    assert balance_env.depth() == 0
+    assert balance_env.dead_letters() == []
+
+
+def test_a_poison_update_is_dead_lettered_and_its_group_goes_on(balance_env: QueueHarness) -> None:
+    send(balance_env, "acct-a", "p1", "5.00")
+    balance_env.sqs.send_message(
+        QueueUrl=balance_env.queue_url,
+        MessageBody='{"account_id": "acct-a", "transaction_id": "p2", "amount": "lots"}',
+        MessageGroupId="acct-a",
+        MessageDeduplicationId="p2",
+    )
+    send(balance_env, "acct-a", "p3", "1.00")
+    delivery = balance_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert balance("acct-a") == Decimal("6.00")
+    (dead,) = balance_env.dead_letters()
+    attrs = dead["MessageAttributes"]
+    assert attrs["failure_kind"]["StringValue"] == "poison"
+    assert "amount" in attrs["failure_reason"]["StringValue"]
+    assert dead["Attributes"]["MessageGroupId"] == "acct-a"  # the FIFO DLQ keeps the group
+
+
+def test_an_update_in_the_wrong_group_is_refused(balance_env: QueueHarness) -> None:
+    send(balance_env, "acct-a", "w1", "5.00", group="acct-z")
+    balance_env.deliver(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert "is not the account" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert balance("acct-a") is None
+
+
+def test_sqs_fifo_drops_a_duplicate_inside_the_deduplication_window(balance_env: QueueHarness) -> None:
+    send(balance_env, "acct-a", "d1", "3.00")
+    send(balance_env, "acct-a", "d1", "3.00")
+    delivery = balance_env.deliver(handler.lambda_handler)
+    assert len(delivery.message_ids) == 1
+    assert balance("acct-a") == Decimal("3.00")
+
+
+def test_an_update_that_keeps_failing_ends_in_the_fifo_dlq_with_the_reason(balance_env: QueueHarness) -> None:
+    fail_calls(handler.runtime().ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
+    send(balance_env, "acct-a", "f1", "1.00")
+    deliveries = balance_env.drain(handler.lambda_handler)
+    assert sum(1 for d in deliveries if d.message_ids) == 5
+    (dead,) = balance_env.dead_letters()
+    assert "gave up after 5 attempts" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert balance_env.depth() == 0

@@ -1,0 +1,220 @@
+"""order_processor against moto: duplicates, poison pills, transient errors, retries used up."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pytest
+
+from order_processor import handler
+from tests.lambdas.faults import fail_calls, record_calls
+from tests.lambdas.sqs_harness import QueueHarness
+
+
+def order(order_id: str = "o-1", total: str = "120.50", **overrides: Any) -> dict[str, Any]:
+    return {
+        "event_type": "order.created",
+        "order_id": order_id,
+        "customer_id": "c-1",
+        "customer_tier": "premium",
+        "total": total,
+        "currency": "EUR",
+        "items": [{"sku": "sku-1", "quantity": 2, "unit_price": "60.25"}],
+        **overrides,
+    }
+
+
+def send(env: QueueHarness, body: Any) -> str:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return str(env.sqs.send_message(QueueUrl=env.queue_url, MessageBody=text)["MessageId"])
+
+
+def orders_table() -> Any:
+    return boto3.resource("dynamodb").Table("orders")
+
+
+def stored_orders() -> dict[str, dict[str, Any]]:
+    return {item["order_id"]: item for item in orders_table().scan()["Items"]}
+
+
+def reasons(env: QueueHarness) -> dict[str, str]:
+    """DLQ body -> failure_reason."""
+    return {m["Body"]: m["MessageAttributes"]["failure_reason"]["StringValue"] for m in env.dead_letters()}
+
+
+def test_a_batch_of_orders_is_stored(order_env: QueueHarness) -> None:
+    for i in range(3):
+        send(order_env, order(f"o-{i}"))
+    delivery = order_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    stored = stored_orders()
+    assert set(stored) == {"o-0", "o-1", "o-2"}
+    assert stored["o-1"]["total"] == Decimal("120.50")
+    assert stored["o-1"]["status"] == "CREATED"
+    assert order_env.depth() == 0
+
+
+def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
+    send(order_env, order("o-dup"))
+    order_env.deliver(handler.lambda_handler)
+    first = stored_orders()["o-dup"]
+    puts = record_calls(handler.runtime().store._table.meta.client, "PutItem")
+
+    send(order_env, order("o-dup"))  # a second message id, the same order
+    delivery = order_env.deliver(handler.lambda_handler)
+
+    assert delivery.failed_ids == []
+    assert stored_orders() == {"o-dup": first}  # created_at unchanged: nothing was rewritten
+    assert puts == []  # the idempotency record answered; the orders table was not touched
+    assert order_env.depth() == 0
+    assert order_env.dead_letters() == []
+
+
+def test_a_duplicate_inside_one_batch_is_created_once(order_env: QueueHarness) -> None:
+    send(order_env, order("o-twin"))
+    send(order_env, order("o-twin"))
+    delivery = order_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert len(delivery.message_ids) == 2
+    assert list(stored_orders()) == ["o-twin"]
+
+
+def test_the_same_order_id_with_other_content_is_dead_lettered_not_merged(order_env: QueueHarness) -> None:
+    send(order_env, order("o-conflict", total="10.00"))
+    order_env.deliver(handler.lambda_handler)
+    send(order_env, order("o-conflict", total="99999.00"))
+    delivery = order_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert stored_orders()["o-conflict"]["total"] == Decimal("10.00")
+    (reason,) = reasons(order_env).values()
+    assert "already processed with different content" in reason
+
+
+def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch_is_kept(
+    order_env: QueueHarness,
+) -> None:
+    send(order_env, order("o-good-1"))
+    send(order_env, "{not json")
+    send(order_env, order("o-bad", total="-5"))
+    send(order_env, {"event_type": "order.shipped", "order_id": "o-x"})
+    send(order_env, order("o-extra", surprise="field"))
+    send(order_env, order("o-good-2"))
+
+    delivery = order_env.deliver(handler.lambda_handler)
+
+    assert delivery.failed_ids == []  # dead-lettered records are settled, not retried
+    assert set(stored_orders()) == {"o-good-1", "o-good-2"}
+    assert order_env.depth() == 0
+    dead = order_env.dead_letters()
+    assert len(dead) == 4
+    by_body = {m["Body"]: m["MessageAttributes"] for m in dead}
+    assert "Invalid JSON" in by_body["{not json"]["failure_reason"]["StringValue"]
+    negative = next(attrs for body, attrs in by_body.items() if "o-bad" in body)
+    assert "total" in negative["failure_reason"]["StringValue"]
+    assert "greater than or equal to 0" in negative["failure_reason"]["StringValue"]
+    extra = next(attrs for body, attrs in by_body.items() if "o-extra" in body)
+    assert "surprise" in extra["failure_reason"]["StringValue"]
+    for attrs in by_body.values():
+        assert attrs["failure_kind"]["StringValue"] == "poison"
+        assert attrs["source_queue_arn"]["StringValue"].endswith(":order-processing")
+        assert attrs["receive_count"]["StringValue"] == "1"
+
+
+def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
+    runtime = handler.runtime()
+    failed_puts = fail_calls(
+        runtime.store._table.meta.client, "PutItem", times=2, when=lambda params: "o-flaky" in str(params)
+    )
+    visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
+    message_id = send(order_env, order("o-flaky"))
+    send(order_env, order("o-steady"))
+
+    first = order_env.deliver(handler.lambda_handler)
+    # Only the order that hit the error is retried; the other one is done.
+    assert first.failed_ids == [message_id]
+    order_env.let_time_pass()
+    deliveries = [first, *order_env.drain(handler.lambda_handler)]
+
+    assert set(stored_orders()) == {"o-flaky", "o-steady"}
+    assert len(failed_puts) == 2
+    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20]  # capped exponential backoff
+    assert sum(len(d.failed_ids) for d in deliveries) == 2
+    assert order_env.depth() == 0
+    assert order_env.dead_letters() == []
+
+
+def test_retries_used_up_end_in_the_dlq_with_the_last_error(order_env: QueueHarness) -> None:
+    runtime = handler.runtime()
+    fail_calls(runtime.store._table.meta.client, "PutItem", times=100, code="InternalServerError")
+    visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
+    send(order_env, order("o-doomed"))
+
+    deliveries = order_env.drain(handler.lambda_handler)
+
+    assert sum(1 for d in deliveries if d.message_ids) == 5  # maxReceiveCount receives, no more
+    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20, 40, 80]
+    (message,) = order_env.dead_letters()
+    attrs = message["MessageAttributes"]
+    assert attrs["failure_kind"]["StringValue"] == "exhausted"
+    assert "gave up after 5 attempts" in attrs["failure_reason"]["StringValue"]
+    assert "InternalServerError" in attrs["failure_reason"]["StringValue"]
+    assert order_env.depth() == 0
+    assert stored_orders() == {}
+
+
+def test_a_poison_message_stays_on_its_queue_when_the_dlq_cannot_be_reached(order_env: QueueHarness) -> None:
+    fail_calls(handler.runtime().failures.sqs_client, "SendMessage", times=1, code="ServiceUnavailable")
+    message_id = send(order_env, "{broken")
+    delivery = order_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == [message_id]
+    assert order_env.depth() == 1
+    order_env.let_time_pass()
+    order_env.deliver(handler.lambda_handler)
+    assert len(order_env.dead_letters()) == 1
+    assert order_env.depth() == 0
+
+
+def test_a_cancellation_that_overtakes_its_order_waits_for_it(order_env: QueueHarness) -> None:
+    cancel = {"event_type": "order.cancelled", "order_id": "o-late", "reason": "changed my mind"}
+    send(order_env, cancel)
+    first = order_env.deliver(handler.lambda_handler)
+    assert len(first.failed_ids) == 1
+    assert stored_orders() == {}
+
+    send(order_env, order("o-late"))
+    order_env.let_time_pass()
+    order_env.drain(handler.lambda_handler)
+
+    stored = stored_orders()["o-late"]
+    assert stored["status"] == "CANCELLED"
+    assert stored["cancel_reason"] == "changed my mind"
+    assert order_env.dead_letters() == []
+
+
+def test_cancelling_twice_is_harmless(order_env: QueueHarness) -> None:
+    send(order_env, order("o-c"))
+    order_env.deliver(handler.lambda_handler)
+    cancel = {"event_type": "order.cancelled", "order_id": "o-c"}
+    send(order_env, cancel)
+    send(order_env, cancel)
+    delivery = order_env.deliver(handler.lambda_handler)
+    assert delivery.failed_ids == []
+    assert stored_orders()["o-c"]["status"] == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "[]", "null", json.dumps({"order_id": "no-type"}), json.dumps(order(total="1.234"))],
+)
+def test_every_malformed_body_is_a_poison_message(order_env: QueueHarness, body: str) -> None:
+    if body:
+        send(order_env, body)
+    else:
+        order_env.sqs.send_message(QueueUrl=order_env.queue_url, MessageBody=" ")
+    order_env.deliver(handler.lambda_handler)
+    (message,) = order_env.dead_letters()
+    assert message["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
+    assert stored_orders() == {}
