@@ -65,7 +65,7 @@ class OrderStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            current: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+            current: dict[str, Any] | None = error.response.get("Item")
             if current is None:
                 # On a standard queue a cancellation can overtake its order: retry later.
                 raise TransientError(f"order {message.order_id} not found (yet)") from None
