@@ -1,4 +1,4 @@
-"""Constructs for event-driven systems on AWS: queues with DLQs and their Lambda consumers.
+"""Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers, and SNS fan-out.
 
 Example:
     >>> import aws_cdk as cdk
@@ -10,6 +10,8 @@ Example:
 
 from event_constructs._validation import InvalidPropsError
 from event_constructs.event_queue import EventQueue
+from event_constructs.fan_out import FanOutTopic, Subscriber
+from event_constructs.filters import filter_policy_problems
 from event_constructs.powertools import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_RUNTIME,
@@ -26,8 +28,11 @@ __all__ = [
     "POWERTOOLS_LAYER_VERSION",
     "POWERTOOLS_VERSION",
     "EventQueue",
+    "FanOutTopic",
     "InvalidPropsError",
     "QueueConsumer",
+    "Subscriber",
+    "filter_policy_problems",
     "powertools_layer",
     "powertools_layer_arn",
 ]

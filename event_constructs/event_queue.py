@@ -165,8 +165,8 @@ class EventQueue(Construct):
         return self.queue.queue_url
 
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` send to the work queue (and use its KMS key, if any)."""
-        return self.queue.grant_send_messages(grantee)
+        """Let ``grantee`` send to the work queue (and use its KMS key, if any), with exact actions."""
+        return self._grant_send(self.queue, grantee)
 
     def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` receive, delete and change visibility on the work queue."""
@@ -174,7 +174,19 @@ class EventQueue(Construct):
 
     def grant_dead_letter(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` put messages it gives up on into the DLQ (with the reason attached)."""
-        return self.dead_letter_queue.grant_send_messages(grantee)
+        return self._grant_send(self.dead_letter_queue, grantee)
+
+    def _grant_send(self, queue: sqs.IQueue, grantee: iam.IGrantable) -> iam.Grant:
+        # CDK's grant_send_messages also grants kms:ReEncrypt* and kms:GenerateDataKey*; SQS needs
+        # only these two to encrypt a message with a customer-managed key.
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            resource_arns=[queue.queue_arn],
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
+        return grant
 
     def _base_name(self, queue_name: str | None, fifo: bool, problems: PropsProblems) -> str:
         longest_suffix = len(DLQ_SUFFIX) + (len(FIFO_SUFFIX) if fifo else 0)

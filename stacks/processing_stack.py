@@ -1,22 +1,46 @@
-"""The two work queues of the orders app and their consumers."""
+"""The orders app's messaging: the two work queues, the order-events fan-out, and their consumers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from event_constructs import EventQueue, QueueConsumer
+from event_constructs import EventQueue, FanOutTopic, QueueConsumer, Subscriber
 from stacks.config import StageConfig
-from stacks.data_stack import OrdersDataStack
+from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
 
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates"
+ORDER_EVENTS_TOPIC_NAME = "order-events"
+
+#: Who hears which order event. Attribute filters: see orders_common/events.py for the attributes.
+ORDER_EVENT_SUBSCRIBERS = (
+    Subscriber(
+        "payment-processing",
+        attribute_filter={
+            "event_type": ["order.created", "order.cancelled"],
+            "amount": [{"numeric": [">=", 0]}],
+        },
+        raw_message_delivery=True,
+        visibility_timeout=Duration.seconds(180),
+    ),
+    Subscriber(
+        "notification-service",
+        attribute_filter={"event_type": [{"prefix": "order."}], "internal": [{"exists": False}]},
+        raw_message_delivery=True,
+        visibility_timeout=Duration.seconds(180),
+    ),
+    # No filter: the data lake keeps everything. The SNS envelope is kept (no raw delivery) for
+    # its message id, timestamp and attributes.
+    Subscriber("analytics-ingestion", visibility_timeout=Duration.seconds(200)),
+)
 
 
 def lambdas_code() -> lambda_.Code:
@@ -58,6 +82,15 @@ class OrderProcessingStack(Stack):
             visibility_timeout=Duration.seconds(300),
             **queue_options,
         )
+        self.order_events = FanOutTopic(
+            self,
+            "OrderEvents",
+            topic_name=ORDER_EVENTS_TOPIC_NAME,
+            subscribers=ORDER_EVENT_SUBSCRIBERS,
+            retention_period=queue_options["retention_period"],
+            dead_letter_retention_period=queue_options["dead_letter_retention_period"],
+            removal_policy=stage.removal_policy,
+        )
         self.order_processor = QueueConsumer(
             self,
             "OrderProcessor",
@@ -71,11 +104,13 @@ class OrderProcessingStack(Stack):
                 "ORDERS_TABLE": data.orders_table.table_name,
                 "IDEMPOTENCY_TABLE": data.idempotency_table.table_name,
                 "IDEMPOTENCY_TTL_SECONDS": str(stage.idempotency_ttl_seconds),
+                "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
             },
             **consumer_options,
         )
         data.orders_table.grant_read_write_data(self.order_processor.function)
         data.idempotency_table.grant_read_write_data(self.order_processor.function)
+        self.order_events.grant_publish(self.order_processor.function)
 
         # MessageGroupId = account_id keeps each account's updates in order;
         # MessageDeduplicationId = transaction_id drops a resent transaction.
@@ -100,3 +135,60 @@ class OrderProcessingStack(Stack):
             **consumer_options,
         )
         data.balances_table.grant_read_write_data(self.balance_updater.function)
+
+        self._event_consumers(stage, data, consumer_options)
+
+    def _event_consumers(self, stage: StageConfig, data: OrdersDataStack, consumer_options: dict[str, Any]) -> None:
+        queues = self.order_events.queues
+        self.payment = QueueConsumer(
+            self,
+            "PaymentConsumer",
+            queue=queues["payment-processing"],
+            handler="payment.handler.lambda_handler",
+            service_name="payment",
+            description="Authorises payments and refunds cancellations, sending balance updates",
+            environment={
+                "PAYMENTS_TABLE": data.payments_table.table_name,
+                "BALANCE_UPDATES_QUEUE_URL": self.balance_queue.queue_url,
+            },
+            **consumer_options,
+        )
+        data.payments_table.grant_read_write_data(self.payment.function)
+        self.balance_queue.grant_send_messages(self.payment.function)
+
+        self.notification = QueueConsumer(
+            self,
+            "NotificationConsumer",
+            queue=queues["notification-service"],
+            handler="notification.handler.lambda_handler",
+            service_name="notification",
+            description="Records a notification for each public order event",
+            environment={"NOTIFICATIONS_TABLE": data.notifications_table.table_name},
+            **consumer_options,
+        )
+        data.notifications_table.grant_read_write_data(self.notification.function)
+
+        self.analytics = QueueConsumer(
+            self,
+            "AnalyticsConsumer",
+            queue=queues["analytics-ingestion"],
+            handler="analytics.handler.lambda_handler",
+            service_name="analytics",
+            description="Writes each batch of order events to the data lake",
+            max_batching_window=Duration.seconds(10),
+            batch_size=100,
+            environment={"DATA_LAKE_BUCKET": data.data_lake_bucket.bucket_name},
+            **consumer_options,
+        )
+        # The bucket is named, not referenced: its ARN needs no export from the data stack.
+        objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}*"
+        self.analytics.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects]))
+        Validations.of(self.analytics.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::"
+                f"{data_lake_bucket_arn(stage.name, as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}*]",
+                reason="The analytics-ingestion consumer writes one object per batch under events/ of the data "
+                "lake, with keys made at run time (date partition + batch hash): the prefix is the narrowest "
+                "resource, and the only action is s3:PutObject",
+            )
+        )

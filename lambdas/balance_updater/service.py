@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from balance_updater.models import BalanceUpdate
-from orders_common.errors import PoisonMessageError
+from orders_common.errors import PoisonMessageError, describe_validation_error
 
 BALANCE_ENTRY = "BALANCE"
 LEDGER_PREFIX = "TXN#"
@@ -29,11 +29,7 @@ def parse_balance_update(body: str | None, message_group_id: str | None) -> Bala
     try:
         update = BalanceUpdate.model_validate_json(body)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}"
-            for issue in error.errors(include_url=False)[:5]
-        )
-        raise PoisonMessageError(f"invalid balance update: {problems}") from None
+        raise PoisonMessageError(f"invalid balance update: {describe_validation_error(error)}") from None
     if message_group_id is not None and message_group_id != update.account_id:
         raise PoisonMessageError(
             f"message group '{message_group_id}' is not the account '{update.account_id}': "

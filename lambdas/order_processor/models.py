@@ -1,4 +1,4 @@
-"""The messages on ``order-processing``: an order placed, or an order cancelled."""
+"""The messages on ``order-processing``: an order placed, cancelled, or updated."""
 
 from __future__ import annotations
 
@@ -41,5 +41,16 @@ class OrderCancelled(_Message):
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
-OrderMessage = Annotated[OrderCreated | OrderCancelled, Field(discriminator="event_type")]
-order_message_adapter: TypeAdapter[OrderCreated | OrderCancelled] = TypeAdapter(OrderMessage)
+class OrderUpdated(_Message):
+    """A change to an order that is not a cancellation; ``internal`` ones are not for the customer."""
+
+    event_type: Literal["order.updated"]
+    order_id: Identifier
+    update_id: Identifier
+    note: Annotated[str, Field(min_length=1, max_length=500)]
+    internal: bool = False
+
+
+OrderMessageType = OrderCreated | OrderCancelled | OrderUpdated
+OrderMessage = Annotated[OrderMessageType, Field(discriminator="event_type")]
+order_message_adapter: TypeAdapter[OrderMessageType] = TypeAdapter(OrderMessage)

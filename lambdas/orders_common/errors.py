@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
 
@@ -35,3 +37,11 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, ClientError):
         return error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_ERROR_CODES
     return False
+
+
+def describe_validation_error(error: Any, limit: int = 5) -> str:
+    """One line naming each field a pydantic ``ValidationError`` found wrong (at most ``limit``)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}"
+        for issue in error.errors(include_url=False)[:limit]
+    )

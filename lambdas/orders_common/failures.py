@@ -56,19 +56,27 @@ class FailurePolicy:
         """``process(record)``; on failure settle the record in the DLQ or re-raise for a retry."""
         try:
             return process(record)
-        except PoisonMessageError as error:
-            self._dead_letter(record, error, POISON, f"poison message: {error}")
-            return None
         except Exception as error:
-            attempts = receive_count(record)
-            if attempts >= self.max_receive_count:
-                reason = f"gave up after {attempts} attempts: {type(error).__name__}: {error}"
-                self._dead_letter(record, error, EXHAUSTED, reason)
+            if self.settle(record, error):
                 return None
-            self._back_off(record, attempts, error)
             raise
 
-    def _dead_letter(self, record: SQSRecord, error: Exception, kind: str, reason: str) -> None:
+    def settle(self, record: SQSRecord, error: Exception) -> bool:
+        """Decide the fate of a record that failed with ``error``.
+
+        True: the record is in the DLQ with the reason; delete it from its queue.
+        False: leave it on its queue for a retry (its visibility has been extended).
+        """
+        if isinstance(error, PoisonMessageError):
+            return self._dead_letter(record, POISON, f"poison message: {error}")
+        attempts = receive_count(record)
+        if attempts >= self.max_receive_count:
+            reason = f"gave up after {attempts} attempts: {type(error).__name__}: {error}"
+            return self._dead_letter(record, EXHAUSTED, reason)
+        self._back_off(record, attempts, error)
+        return False
+
+    def _dead_letter(self, record: SQSRecord, kind: str, reason: str) -> bool:
         try:
             dlq_message_id = dead_letter(self.sqs_client, self.dead_letter_queue_url, record, reason, kind)
         except Exception:
@@ -76,7 +84,7 @@ class FailurePolicy:
                 "could not dead-letter the message; it stays on its queue",
                 extra={"message_id": record.message_id, "reason": reason},
             )
-            raise error from None
+            return False
         self.logger.warning(
             "message dead-lettered",
             extra={
@@ -86,6 +94,7 @@ class FailurePolicy:
                 "reason": reason,
             },
         )
+        return True
 
     def _back_off(self, record: SQSRecord, attempts: int, error: Exception) -> None:
         delay = retry_delay_seconds(attempts - 1)

@@ -47,12 +47,40 @@ def create_table(name: str, keys: list[tuple[str, str]]) -> Any:
     )
 
 
+def create_topic_with_listener(sqs: Any, topic_name: str) -> tuple[str, str]:
+    """A topic and a queue subscribed to it with raw delivery, to see what was published."""
+    sns = boto3.client("sns")
+    topic_arn = sns.create_topic(Name=topic_name)["TopicArn"]
+    listener_url = sqs.create_queue(QueueName=f"{topic_name}-listener")["QueueUrl"]
+    listener_arn = sqs.get_queue_attributes(QueueUrl=listener_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=listener_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic_arn, listener_url
+
+
+def received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Receive (and delete) everything on ``queue_url``: bodies parsed, attributes flattened to strings."""
+    found = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
+            "Messages", []
+        )
+        if not batch:
+            return found
+        for message in batch:
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            found.append({"body": json.loads(message["Body"]), "attributes": attributes})
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
 @pytest.fixture
 def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
     from order_processor import handler
 
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "order-processing")
+    topic_arn, listener_url = create_topic_with_listener(sqs, "order-events")
     create_table("orders", [("order_id", "HASH")])
     create_table("idempotency", [(IDEMPOTENCY_KEY_ATTRIBUTE, "HASH")])
     for name, value in {
@@ -61,10 +89,13 @@ def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarne
         "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
         "ORDERS_TABLE": "orders",
         "IDEMPOTENCY_TABLE": "idempotency",
+        "ORDER_EVENTS_TOPIC_ARN": topic_arn,
     }.items():
         monkeypatch.setenv(name, value)
     handler.runtime.cache_clear()
-    yield QueueHarness(sqs, queue_url, dlq_url)
+    harness = QueueHarness(sqs, queue_url, dlq_url)
+    harness.listener_url = listener_url
+    yield harness
     handler.runtime.cache_clear()
 
 
@@ -82,6 +113,86 @@ def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHar
         "BALANCES_TABLE": "balances",
     }.items():
         monkeypatch.setenv(name, value)
+    handler.runtime.cache_clear()
+    yield QueueHarness(sqs, queue_url, dlq_url)
+    handler.runtime.cache_clear()
+
+
+def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def payment_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from payment import handler
+
+    sqs = boto3.client("sqs")
+    queue_url, dlq_url = create_queue_pair(sqs, "payment-processing")
+    balance_url = sqs.create_queue(
+        QueueName="balance-updates.fifo", Attributes={"FifoQueue": "true", "DeduplicationScope": "messageGroup"}
+    )["QueueUrl"]
+    create_table("payments", [("order_id", "HASH")])
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "PAYMENTS_TABLE": "payments",
+            "BALANCE_UPDATES_QUEUE_URL": balance_url,
+        },
+    )
+    handler.runtime.cache_clear()
+    harness = QueueHarness(sqs, queue_url, dlq_url)
+    harness.listener_url = balance_url
+    yield harness
+    handler.runtime.cache_clear()
+
+
+@pytest.fixture
+def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from notification import handler
+
+    sqs = boto3.client("sqs")
+    queue_url, dlq_url = create_queue_pair(sqs, "notification-service")
+    create_table("notifications", [("notification_id", "HASH")])
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "NOTIFICATIONS_TABLE": "notifications",
+        },
+    )
+    handler.runtime.cache_clear()
+    yield QueueHarness(sqs, queue_url, dlq_url)
+    handler.runtime.cache_clear()
+
+
+@pytest.fixture
+def analytics_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    """analytics-ingestion subscribed to an order-events topic without raw delivery (the SNS envelope)."""
+    from analytics import handler
+
+    sqs = boto3.client("sqs")
+    sns = boto3.client("sns")
+    queue_url, dlq_url = create_queue_pair(sqs, "analytics-ingestion")
+    topic_arn = sns.create_topic(Name="order-events")["TopicArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+    boto3.client("s3").create_bucket(Bucket="data-lake")
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "DATA_LAKE_BUCKET": "data-lake",
+            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
+        },
+    )
     handler.runtime.cache_clear()
     yield QueueHarness(sqs, queue_url, dlq_url)
     handler.runtime.cache_clear()

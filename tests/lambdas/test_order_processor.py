@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from order_processor import handler
+from tests.lambdas.conftest import received
 from tests.lambdas.faults import fail_calls, record_calls
 from tests.lambdas.sqs_harness import QueueHarness
 
@@ -30,6 +31,11 @@ def order(order_id: str = "o-1", total: str = "120.50", **overrides: Any) -> dic
 def send(env: QueueHarness, body: Any) -> str:
     text = body if isinstance(body, str) else json.dumps(body)
     return str(env.sqs.send_message(QueueUrl=env.queue_url, MessageBody=text)["MessageId"])
+
+
+def published(env: QueueHarness) -> list[dict[str, Any]]:
+    assert env.listener_url is not None
+    return received(env.sqs, env.listener_url)
 
 
 def orders_table() -> Any:
@@ -55,6 +61,13 @@ def test_a_batch_of_orders_is_stored(order_env: QueueHarness) -> None:
     assert stored["o-1"]["total"] == Decimal("120.50")
     assert stored["o-1"]["status"] == "CREATED"
     assert order_env.depth() == 0
+    events = {e["body"]["order_id"]: e for e in published(order_env)}
+    assert set(events) == {"o-0", "o-1", "o-2"}
+    assert events["o-1"]["attributes"]["event_type"] == "order.created"
+    assert events["o-1"]["attributes"]["amount"] == "120.50"
+    assert "internal" not in events["o-1"]["attributes"]
+    assert events["o-1"]["body"]["event_id"] == "o-1:order.created"
+    assert events["o-1"]["body"]["customer_tier"] == "premium"
 
 
 def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
@@ -69,6 +82,7 @@ def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
     assert delivery.failed_ids == []
     assert stored_orders() == {"o-dup": first}  # created_at unchanged: nothing was rewritten
     assert puts == []  # the idempotency record answered; the orders table was not touched
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-dup:order.created"]  # announced once
     assert order_env.depth() == 0
     assert order_env.dead_letters() == []
 
@@ -192,6 +206,9 @@ def test_a_cancellation_that_overtakes_its_order_waits_for_it(order_env: QueueHa
     assert stored["status"] == "CANCELLED"
     assert stored["cancel_reason"] == "changed my mind"
     assert order_env.dead_letters() == []
+    cancelled = [e for e in published(order_env) if e["body"]["event_type"] == "order.cancelled"]
+    assert len(cancelled) == 1
+    assert cancelled[0]["attributes"]["amount"] == "120.50"  # the refund amount comes from the stored order
 
 
 def test_cancelling_twice_is_harmless(order_env: QueueHarness) -> None:
@@ -218,3 +235,39 @@ def test_every_malformed_body_is_a_poison_message(order_env: QueueHarness, body:
     (message,) = order_env.dead_letters()
     assert message["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
     assert stored_orders() == {}
+
+
+def test_an_internal_update_is_published_with_the_internal_attribute_and_no_amount(order_env: QueueHarness) -> None:
+    send(order_env, order("o-u"))
+    order_env.deliver(handler.lambda_handler)
+    published(order_env)
+    update = {"event_type": "order.updated", "order_id": "o-u", "update_id": "u-1", "note": "picked", "internal": True}
+    public = {**update, "update_id": "u-2", "note": "shipped", "internal": False}
+    order_env.sqs.send_message(
+        QueueUrl=order_env.queue_url,
+        MessageBody=json.dumps(update),
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "corr-42"}},
+    )
+    send(order_env, public)
+    order_env.deliver(handler.lambda_handler)
+    events = {e["body"]["event_id"]: e for e in published(order_env)}
+    internal, shipped = events["o-u:order.updated:u-1"], events["o-u:order.updated:u-2"]
+    assert internal["attributes"]["internal"] == "true"
+    assert internal["attributes"]["correlation_id"] == "corr-42"
+    assert "amount" not in internal["attributes"]
+    assert "internal" not in shipped["attributes"]
+    assert stored_orders()["o-u"]["last_note"] in {"picked", "shipped"}
+
+
+def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publishing(
+    order_env: QueueHarness,
+) -> None:
+    fail_calls(handler.runtime().publisher._sns, "Publish", times=1, code="InternalError")
+    send(order_env, order("o-p"))
+    first = order_env.deliver(handler.lambda_handler)
+    assert len(first.failed_ids) == 1
+    assert "o-p" in stored_orders()  # stored, but not announced
+    assert published(order_env) == []
+    order_env.let_time_pass()
+    order_env.deliver(handler.lambda_handler)
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-p:order.created"]

@@ -33,7 +33,7 @@ def test_balances_table_has_account_and_entry_keys(dev_app: SynthesizedApp) -> N
 
 def test_every_table_has_point_in_time_recovery_and_on_demand_billing(dev_app: SynthesizedApp) -> None:
     template = dev_app.template("OrdersData")
-    template.resource_count_is("AWS::DynamoDB::GlobalTable", 3)
+    template.resource_count_is("AWS::DynamoDB::GlobalTable", 5)
     template.all_resources_properties(
         "AWS::DynamoDB::GlobalTable",
         {
@@ -41,3 +41,39 @@ def test_every_table_has_point_in_time_recovery_and_on_demand_billing(dev_app: S
             "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
         },
     )
+
+
+def test_the_data_lake_is_encrypted_private_versioned_tls_only_and_logged(dev_app: SynthesizedApp) -> None:
+    template = dev_app.template("OrdersData")
+    template.resource_count_is("AWS::S3::Bucket", 2)
+    template.all_resources_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketName": {
+                "Fn::Join": ["", ["orders-dev-data-lake-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LoggingConfiguration": {"DestinationBucketName": Match.any_value(), "LogFilePrefix": "data-lake/"},
+        },
+    )
+    policies = template.find_resources("AWS::S3::BucketPolicy")
+    assert len(policies) == 2
+    for policy in policies.values():
+        assert any(
+            statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        )

@@ -87,15 +87,21 @@ def test_dlq_redrive_allow_policy_names_only_its_source(dev_app: SynthesizedApp,
 
 def test_every_queue_has_a_dlq_or_is_one(dev_app: SynthesizedApp) -> None:
     queues = resources(dev_app, "OrdersProcessing", "AWS::SQS::Queue")
-    dlq_ids = {
+    subscriptions = resources(dev_app, "OrdersProcessing", "AWS::SNS::Subscription")
+    queue_dlqs = {
         queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for queue in queues.values()
         if "RedrivePolicy" in queue["Properties"]
     }
-    assert dlq_ids, "no queue has a DLQ"
+    delivery_dlqs = {
+        subscription["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for subscription in subscriptions.values()
+    }
+    assert len(queue_dlqs) == 5
+    assert len(delivery_dlqs) == len(subscriptions) == 3
     for logical_id, queue in queues.items():
-        assert "RedrivePolicy" in queue["Properties"] or logical_id in dlq_ids, logical_id
-        if logical_id in dlq_ids:
+        assert "RedrivePolicy" in queue["Properties"] or logical_id in queue_dlqs | delivery_dlqs, logical_id
+        if logical_id in queue_dlqs:
             assert "RedriveAllowPolicy" in queue["Properties"], logical_id
 
 
@@ -117,7 +123,10 @@ def test_every_queue_denies_requests_without_tls(dev_app: SynthesizedApp) -> Non
 
 def test_consumers_report_batch_item_failures(dev_app: SynthesizedApp) -> None:
     template = dev_app.template("OrdersProcessing")
-    template.resource_count_is("AWS::Lambda::EventSourceMapping", 2)
+    template.resource_count_is("AWS::Lambda::EventSourceMapping", 5)
+    template.all_resources_properties(
+        "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
+    )
     template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -156,9 +165,12 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
     [
         (
             "order_processor.handler.lambda_handler",
-            {"ORDERS_TABLE", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS"},
+            {"ORDERS_TABLE", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "ORDER_EVENTS_TOPIC_ARN"},
         ),
         ("balance_updater.handler.lambda_handler", {"BALANCES_TABLE"}),
+        ("payment.handler.lambda_handler", {"PAYMENTS_TABLE", "BALANCE_UPDATES_QUEUE_URL"}),
+        ("notification.handler.lambda_handler", {"NOTIFICATIONS_TABLE"}),
+        ("analytics.handler.lambda_handler", {"DATA_LAKE_BUCKET"}),
     ],
 )
 def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: set[str]) -> None:
@@ -210,7 +222,7 @@ def test_consumers_may_send_to_their_dlq_and_consume_only_their_queue(dev_app: S
 
 def test_each_function_logs_to_its_own_group_with_retention(dev_app: SynthesizedApp) -> None:
     template = dev_app.template("OrdersProcessing")
-    template.resource_count_is("AWS::Logs::LogGroup", 2)
+    template.resource_count_is("AWS::Logs::LogGroup", 5)
     template.all_resources_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
     template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
     template.all_resources_properties("AWS::IAM::Role", {"ManagedPolicyArns": Match.absent()})

@@ -8,18 +8,27 @@ import pytest
 from stacks import build_orders_app
 from tests.cdk_app import SynthesizedApp, cdk_context
 
+STATEFUL = ("AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket")
+
+
+def stateful(app: SynthesizedApp) -> list[dict]:
+    found = [r for r in app.templates["OrdersData"]["Resources"].values() if r["Type"] in STATEFUL]
+    assert len(found) == 7
+    return found
+
 
 def test_dev_stateful_resources_are_removable(dev_app: SynthesizedApp) -> None:
-    for resource in dev_app.templates["OrdersData"]["Resources"].values():
+    for resource in stateful(dev_app):
         assert resource["DeletionPolicy"] == "Delete"
     assert dev_app.orders.data.termination_protection is False
 
 
 def test_prod_keeps_stateful_resources_and_protects_the_data_stack(prod_app: SynthesizedApp) -> None:
     assert prod_app.orders.data.termination_protection is True
-    for resource in prod_app.templates["OrdersData"]["Resources"].values():
+    for resource in stateful(prod_app):
         assert resource["DeletionPolicy"] == "Retain"
-        assert resource["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
+        if resource["Type"] == "AWS::DynamoDB::GlobalTable":
+            assert resource["Properties"]["Replicas"][0]["DeletionProtectionEnabled"] is True
     queues = [r for r in prod_app.templates["OrdersProcessing"]["Resources"].values() if r["Type"] == "AWS::SQS::Queue"]
     assert queues and all(q["DeletionPolicy"] == "Retain" for q in queues)
     groups = [

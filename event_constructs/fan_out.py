@@ -1,0 +1,210 @@
+"""An SNS topic and its subscriber queues: filtered fan-out, encrypted, with DLQs everywhere.
+
+Example (one subscriber filters on message attributes, one on the message body):
+    >>> import aws_cdk as cdk
+    >>> from event_constructs import FanOutTopic, Subscriber
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> fan_out = FanOutTopic(stack, "OrderEvents", topic_name="order-events", subscribers=[
+    ...     Subscriber("payments", attribute_filter={"event_type": ["order.created"]}),
+    ...     Subscriber("fraud-review", raw_message_delivery=True,
+    ...                body_filter={"customer_tier": ["enterprise"], "amount": [{"numeric": [">", 10000]}]},
+    ...                event_schema={"properties": {"customer_tier": {}, "amount": {}}}),
+    ... ])
+    >>> sorted(fan_out.queues)
+    ['fraud-review', 'payments']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from event_constructs._validation import PropsProblems
+from event_constructs.event_queue import EventQueue
+from event_constructs.filters import attribute_filters, body_filters, filter_policy_problems
+
+DELIVERY_DLQ_SUFFIX = "-delivery-dlq"
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One service that reacts to the topic's events through its own queue.
+
+    Filter either on message attributes (``attribute_filter``) or on the message body
+    (``body_filter``), never both; with neither, the subscriber gets every event. Policies
+    are plain dicts in SNS's filter policy syntax. Give ``event_schema`` (a JSON Schema of the
+    message body) and a body filter on a key the schema lacks fails at synth.
+    """
+
+    name: str
+    attribute_filter: Mapping[str, Any] | None = None
+    body_filter: Mapping[str, Any] | None = None
+    raw_message_delivery: bool = False
+    event_schema: Mapping[str, Any] | None = None
+    visibility_timeout: Duration | None = None
+    max_receive_count: int = 5
+
+    @property
+    def filter_scope(self) -> str | None:
+        if self.body_filter is not None:
+            return "MessageBody"
+        return "MessageAttributes" if self.attribute_filter is not None else None
+
+
+class FanOutTopic(Construct):
+    """A topic whose subscribers each get an :class:`EventQueue` (with its DLQ) and a delivery DLQ.
+
+    - The topic is encrypted with a customer-managed KMS key (rotation on) and refuses
+      publishing without TLS. Publishing is granted explicitly with :meth:`grant_publish`.
+    - The subscriber queues share a second customer-managed key whose policy lets SNS use it
+      only for this topic (``aws:SourceArn``), so SNS can deliver to the encrypted queues.
+    - Each subscription has a delivery DLQ (its RedrivePolicy) for messages SNS cannot deliver.
+
+    Attributes:
+        topic, topic_key, queue_key: the topic and the two keys.
+        queues: subscriber name -> :class:`EventQueue`.
+        subscriptions: subscriber name -> ``sns.Subscription``.
+        delivery_dead_letter_queues: subscriber name -> the subscription's DLQ.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        topic_name: str,
+        subscribers: Sequence[Subscriber],
+        retention_period: Duration | None = None,
+        dead_letter_retention_period: Duration | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._check(topic_name, subscribers)
+        self.topic_key = kms.Key(
+            self,
+            "TopicKey",
+            description=f"Encrypts SNS topic {topic_name} at rest",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=topic_name,
+            master_key=self.topic_key,
+            enforce_ssl=True,
+        )
+        self.queue_key = kms.Key(
+            self,
+            "QueueKey",
+            description=f"Encrypts the subscriber queues of SNS topic {topic_name}",
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+        )
+        self.queues: dict[str, EventQueue] = {}
+        self.subscriptions: dict[str, sns.Subscription] = {}
+        self.delivery_dead_letter_queues: dict[str, sqs.Queue] = {}
+        for subscriber in subscribers:
+            self._subscribe(subscriber, retention_period, dead_letter_retention_period, removal_policy)
+
+    def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` publish to the topic (and use the topic key to do so), with exact actions."""
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
+        )
+        self.topic_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
+        return grant
+
+    def _subscribe(
+        self,
+        subscriber: Subscriber,
+        retention_period: Duration | None,
+        dead_letter_retention_period: Duration | None,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        node_id = "".join(part.capitalize() for part in subscriber.name.replace("_", "-").split("-"))
+        queue = EventQueue(
+            self,
+            node_id,
+            queue_name=subscriber.name,
+            visibility_timeout=subscriber.visibility_timeout,
+            max_receive_count=subscriber.max_receive_count,
+            encryption_key=self.queue_key,
+            retention_period=retention_period,
+            dead_letter_retention_period=dead_letter_retention_period,
+            removal_policy=removal_policy,
+        )
+        delivery_dlq = sqs.Queue(
+            self,
+            f"{node_id}DeliveryDeadLetterQueue",
+            queue_name=f"{subscriber.name}{DELIVERY_DLQ_SUFFIX}",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.queue_key,
+            enforce_ssl=True,
+            retention_period=dead_letter_retention_period or Duration.days(14),
+            removal_policy=removal_policy,
+        )
+        Validations.of(delivery_dlq).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=f"{subscriber.name}{DELIVERY_DLQ_SUFFIX} is the delivery DLQ of the {subscriber.name} "
+                f"subscription to {self.topic.topic_name}: SNS puts undeliverable messages here, so it is a DLQ",
+            ),
+            Acknowledgment(
+                id="Serverless-SQSRedrivePolicy",
+                reason=f"{subscriber.name}{DELIVERY_DLQ_SUFFIX} is where SNS leaves messages it could not deliver "
+                f"to {subscriber.name}; a DLQ of its own would only move them further from an operator",
+            ),
+        )
+        subscription = subscriptions.SqsSubscription(
+            queue.queue,
+            raw_message_delivery=subscriber.raw_message_delivery,
+            dead_letter_queue=delivery_dlq,
+            filter_policy=(
+                attribute_filters(subscriber.attribute_filter) if subscriber.attribute_filter is not None else None
+            ),
+            filter_policy_with_message_body=(
+                body_filters(subscriber.body_filter) if subscriber.body_filter is not None else None
+            ),
+        )
+        self.queues[subscriber.name] = queue
+        self.delivery_dead_letter_queues[subscriber.name] = delivery_dlq
+        self.subscriptions[subscriber.name] = self.topic.add_subscription(subscription)
+
+    def _check(self, topic_name: str, subscribers: Sequence[Subscriber]) -> None:
+        problems = PropsProblems("FanOutTopic", self.node.path)
+        problems.check(bool(subscribers), "subscribers is empty; a fan-out topic needs at least one subscriber")
+        problems.check(
+            topic_name.replace("-", "").replace("_", "").isalnum() and len(topic_name) <= 256,
+            f"topic_name '{topic_name}' may use only letters, digits, '-' and '_' (at most 256)",
+        )
+        names = [subscriber.name for subscriber in subscribers]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        problems.check(not duplicates, f"subscriber names must be unique; repeated: {', '.join(duplicates)}")
+        for subscriber in subscribers:
+            label = f"subscriber '{subscriber.name}'"
+            if subscriber.attribute_filter is not None and subscriber.body_filter is not None:
+                problems.check(
+                    False,
+                    f"{label} filters on message attributes and on the body; SNS applies one scope per "
+                    "subscription: keep attribute_filter or body_filter",
+                )
+                continue
+            if subscriber.attribute_filter is not None:
+                for problem in filter_policy_problems(subscriber.attribute_filter, scope="attributes"):
+                    problems.check(False, f"{label}: {problem}")
+            if subscriber.body_filter is not None:
+                for problem in filter_policy_problems(
+                    subscriber.body_filter, scope="body", schema=subscriber.event_schema
+                ):
+                    problems.check(False, f"{label}: {problem}")
+        problems.raise_if_any()

@@ -1,0 +1,1 @@
+"""Consumer of the ``analytics-ingestion`` queue: every event into the data lake."""

@@ -1,0 +1,1 @@
+"""Consumer of the ``notification-service`` queue: public order events become notification records."""

@@ -1,0 +1,55 @@
+"""Lambda entry point for ``payment-processing``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orders_common.events import parse_order_event
+from orders_common.failures import FailurePolicy
+from orders_common.producer import MessageProducer
+from payment.service import PaymentService
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@dataclass
+class Runtime:
+    payments: PaymentService
+    failures: FailurePolicy
+
+    def process(self, record: SQSRecord) -> dict[str, Any]:
+        event = parse_order_event(record)
+        result = self.payments.handle(event)
+        logger.info("payment", extra={**result, "correlation_id": event.correlation_id})
+        return result
+
+    def handle(self, record: SQSRecord) -> Any:
+        return self.failures.run(record, self.process)
+
+
+@cache
+def runtime() -> Runtime:
+    sqs = boto3.client("sqs")
+    return Runtime(
+        payments=PaymentService(
+            boto3.resource("dynamodb").Table(os.environ["PAYMENTS_TABLE"]),
+            MessageProducer(os.environ["BALANCE_UPDATES_QUEUE_URL"], sqs_client=sqs),
+        ),
+        failures=FailurePolicy.from_environment(sqs, logger),
+    )
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=runtime().handle, processor=processor, context=context)

@@ -1,0 +1,49 @@
+"""The routing tables, as data, and evaluation of synthesized filter policies with moto's matcher."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from moto.sns.utils import FilterPolicyMatcher
+
+DATA = Path(__file__).resolve().parent / "data"
+ORDER_EVENT_ROUTES = DATA / "order_event_routes.json"
+
+
+def order_event_routes() -> dict[str, Any]:
+    return json.loads(ORDER_EVENT_ROUTES.read_text())
+
+
+@dataclass(frozen=True)
+class SubscriptionFilter:
+    subscriber: str
+    policy: dict[str, Any] | None
+    scope: str | None
+
+    def matches(self, message_attributes: dict[str, dict[str, str]], body: dict[str, Any]) -> bool:
+        if not self.policy:
+            return True
+        # moto's matcher takes attributes the way SNS stores them: {"name": {"Type": ..., "Value": ...}}
+        stored = {name: {"Type": a["DataType"], "Value": a["StringValue"]} for name, a in message_attributes.items()}
+        try:
+            return bool(FilterPolicyMatcher(self.policy, self.scope).matches(stored, json.dumps(body)))
+        except TypeError:
+            # moto 5.2 compares a string body value with a numeric condition and crashes;
+            # SNS treats a non-number as not matching a numeric condition.
+            return False
+
+
+def subscription_filters(template: dict[str, Any]) -> dict[str, SubscriptionFilter]:
+    """Subscriber queue name -> its filter, read from a synthesized template."""
+    resources = template["Resources"]
+    filters = {}
+    for resource in resources.values():
+        if resource["Type"] != "AWS::SNS::Subscription":
+            continue
+        props = resource["Properties"]
+        queue = resources[props["Endpoint"]["Fn::GetAtt"][0]]["Properties"]["QueueName"]
+        filters[queue] = SubscriptionFilter(queue, props.get("FilterPolicy"), props.get("FilterPolicyScope"))
+    return filters
