@@ -119,3 +119,16 @@ def test_routing_table(dev_app: SynthesizedApp, route: dict[str, Any]) -> None:
         name for name, policy in filters.items() if policy.matches(route["message_attributes"], route["body"])
     )
     assert delivered == route["expected"], route["note"]
+
+
+def test_sns_may_send_to_subscriber_queues_and_delivery_dlqs_for_this_topic_only(dev_app: SynthesizedApp) -> None:
+    (topic_id,) = resources(dev_app, "AWS::SNS::Topic")
+    queues = resources(dev_app, "AWS::SQS::Queue")
+    allowed = set()
+    for policy in resources(dev_app, "AWS::SQS::QueuePolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement.get("Principal") == {"Service": "sns.amazonaws.com"}:
+                assert statement["Action"] == "sqs:SendMessage"
+                assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": topic_id}}}
+                allowed.update(queues[q["Ref"]]["Properties"]["QueueName"] for q in policy["Properties"]["Queues"])
+    assert allowed == {f"{name}{suffix}" for name in ROUTES["subscribers"] for suffix in ("", "-delivery-dlq")}
