@@ -21,6 +21,7 @@ from event_constructs.powertools import (
     powertools_layer_arn,
 )
 from event_constructs.queue_consumer import QueueConsumer
+from event_constructs.service_function import ServiceFunction
 
 __all__ = [
     "DEFAULT_ARCHITECTURE",
@@ -31,6 +32,7 @@ __all__ = [
     "FanOutTopic",
     "InvalidPropsError",
     "QueueConsumer",
+    "ServiceFunction",
     "Subscriber",
     "filter_policy_problems",
     "powertools_layer",

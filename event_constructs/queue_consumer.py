@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
@@ -27,7 +26,7 @@ from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.event_queue import EventQueue
-from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
+from event_constructs.service_function import ServiceFunction
 
 #: AWS guidance: a queue's visibility timeout should be at least six times the consumer's timeout.
 VISIBILITY_TO_TIMEOUT_RATIO = 6
@@ -82,39 +81,27 @@ class QueueConsumer(Construct):
         self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
 
         self.queue = queue
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
-        # An explicit role (instead of AWSLambdaBasicExecutionRole) so the function may write
-        # to its own log group only.
-        self.role = iam.Role(
+        service = ServiceFunction(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Runs the consumer of {queue.queue_name}",
-        )
-        self.log_group.grant_write(self.role)
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            runtime=DEFAULT_RUNTIME,
-            architecture=DEFAULT_ARCHITECTURE,
+            "Service",
             code=code,
             handler=handler,
+            invoked_by=f"the event source mapping of {queue.queue_name}",
+            service_name=service_name or construct_id,
             description=description or f"Consumes {queue.queue_name}",
             timeout=timeout,
             memory_size=memory_size,
-            role=self.role,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
-            layers=[powertools_layer(self, runtime=DEFAULT_RUNTIME), *layers],
+            layers=layers,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
             environment={
-                "POWERTOOLS_SERVICE_NAME": service_name or construct_id,
                 "QUEUE_URL": queue.queue_url,
                 "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
                 "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
                 **(environment or {}),
             },
         )
+        self.function, self.role, self.log_group = service.function, service.role, service.log_group
         queue.grant_dead_letter(self.function)
         self.event_source = event_sources.SqsEventSource(
             queue.queue,
@@ -184,26 +171,11 @@ class QueueConsumer(Construct):
         problems.raise_if_any()
 
     def _acknowledge_consumer_findings(self) -> None:
-        validations = Validations.of(self.function)
-        validations.acknowledge(
-            Acknowledgment(
-                id="Serverless-LambdaDLQ",
-                reason=f"Invoked synchronously by the event source mapping of {self.queue.queue_name}; "
-                f"records that fail stay on the queue and reach {self.queue.dead_letter_queue_name} "
-                "after max_receive_count, so an async-invoke DLQ would never be used",
-            ),
+        Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="Serverless-LambdaEventSourceMappingDestination",
                 reason="SQS event source mappings accept no on-failure destination (streams and Kafka only); "
                 f"failed records of {self.queue.queue_name} are dead-lettered by its redrive policy "
                 "or, with the reason attached, by the handler",
             ),
-        )
-        Validations.of(self.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason=f"The {self.queue.queue_name} consumer traces with X-Ray, whose xray:PutTraceSegments "
-                "and xray:PutTelemetryRecords have no resource-level permissions; every other statement "
-                "of this role names its resource",
-            )
         )

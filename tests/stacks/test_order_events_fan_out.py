@@ -97,7 +97,7 @@ def test_only_order_processor_may_publish_and_with_exact_actions(dev_app: Synthe
                 assert actions == ["sns:Publish"]
                 assert statement["Resource"] == {"Ref": topic_id}
                 publishers.append(logical_id)
-    assert len(publishers) == 1 and publishers[0].startswith("OrderProcessorRole")
+    assert len(publishers) == 1 and publishers[0].startswith("OrderProcessorServiceRole")
 
 
 def test_subscriber_queues_are_encrypted_with_the_queue_key_and_have_dlqs(dev_app: SynthesizedApp) -> None:

@@ -205,7 +205,7 @@ def test_consumers_may_send_to_their_dlq_and_consume_only_their_queue(dev_app: S
         ("OrderProcessor", "OrderProcessingQueueDeadLetterQueue", "OrderProcessingQueue"),
         ("BalanceUpdater", "BalanceUpdatesQueueDeadLetterQueue", "BalanceUpdatesQueue"),
     ):
-        (policy,) = [p for logical_id, p in policies.items() if logical_id.startswith(f"{name}Role")]
+        (policy,) = [p for logical_id, p in policies.items() if logical_id.startswith(f"{name}ServiceRole")]
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         by_resource = {
             s["Resource"]["Fn::GetAtt"][0]: set(s["Action"])

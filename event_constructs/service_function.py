@@ -1,0 +1,98 @@
+"""A Python Lambda function with this library's defaults, for consumers and workflow tasks alike.
+
+Example:
+    >>> import aws_cdk as cdk
+    >>> from aws_cdk import aws_lambda as lambda_
+    >>> from event_constructs import ServiceFunction
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> task = ServiceFunction(stack, "ScreenForFraud", code=lambda_.Code.from_inline("def handler(e, c): ..."),
+    ...                        handler="index.handler", invoked_by="the high-value-order-flow state machine")
+    >>> task.function.runtime.name
+    'python3.14'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
+
+
+class ServiceFunction(Construct):
+    """The newest Python runtime on arm64, the pinned Powertools layer, active X-Ray tracing,
+    JSON logs in its own log group with a retention, and a role that may write to that log
+    group only (no managed policies).
+
+    ``invoked_by`` says who calls the function synchronously (an event source mapping, a state
+    machine); it goes into the reason for not giving the function an async-invoke DLQ.
+
+    Attributes:
+        function, role, log_group.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        invoked_by: str,
+        service_name: str | None = None,
+        description: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        timeout: Duration | None = None,
+        memory_size: int = 256,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
+        # An explicit role (instead of AWSLambdaBasicExecutionRole) so the function may write
+        # to its own log group only.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {service_name or construct_id}, invoked by {invoked_by}",
+        )
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=DEFAULT_RUNTIME,
+            architecture=DEFAULT_ARCHITECTURE,
+            code=code,
+            handler=handler,
+            description=description,
+            timeout=timeout or Duration.seconds(30),
+            memory_size=memory_size,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            layers=[powertools_layer(self, runtime=DEFAULT_RUNTIME), *layers],
+            environment={"POWERTOOLS_SERVICE_NAME": service_name or construct_id, **(environment or {})},
+        )
+        Validations.of(self.function).acknowledge(
+            Acknowledgment(
+                id="Serverless-LambdaDLQ",
+                reason=f"{construct_id} is invoked synchronously by {invoked_by}, which sees and handles its "
+                "failures, so an async-invoke DLQ would never be used",
+            )
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=f"{construct_id} traces with X-Ray, whose xray:PutTraceSegments and "
+                "xray:PutTelemetryRecords have no resource-level permissions; every other statement of "
+                "this role names its resource",
+            )
+        )
