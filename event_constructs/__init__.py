@@ -1,4 +1,5 @@
-"""Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers, and SNS fan-out.
+"""Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers,
+SNS fan-out, and EventBridge routing.
 
 Example:
     >>> import aws_cdk as cdk
@@ -10,8 +11,10 @@ Example:
 
 from event_constructs._validation import InvalidPropsError
 from event_constructs.event_queue import EventQueue
+from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic, Subscriber
 from event_constructs.filters import filter_policy_problems
+from event_constructs.input_transform import InputMapping, input_template_problems
 from event_constructs.powertools import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_RUNTIME,
@@ -29,12 +32,15 @@ __all__ = [
     "POWERTOOLS_LAYER_VERSION",
     "POWERTOOLS_VERSION",
     "EventQueue",
+    "EventRouter",
     "FanOutTopic",
+    "InputMapping",
     "InvalidPropsError",
     "QueueConsumer",
     "ServiceFunction",
     "Subscriber",
     "filter_policy_problems",
+    "input_template_problems",
     "powertools_layer",
     "powertools_layer_arn",
 ]

@@ -9,6 +9,7 @@ from aws_cdk import App, Environment, Tags
 
 from stacks.config import StageConfig, load_stage_config
 from stacks.data_stack import OrdersDataStack
+from stacks.orchestration_stack import OrdersOrchestrationStack
 from stacks.processing_stack import OrderProcessingStack
 
 APP_NAME = "orders"
@@ -18,7 +19,12 @@ APP_NAME = "orders"
 class OrdersApp:
     stage: StageConfig
     data: OrdersDataStack
+    orchestration: OrdersOrchestrationStack
     processing: OrderProcessingStack
+
+    @property
+    def stacks(self) -> tuple[OrdersDataStack, OrdersOrchestrationStack, OrderProcessingStack]:
+        return (self.data, self.orchestration, self.processing)
 
 
 def environment_from_env() -> Environment | None:
@@ -42,16 +48,26 @@ def build_orders_app(app: App) -> OrdersApp:
         stack_name=f"{prefix}-data",
         description="Orders app: tables (stateful)",
     )
+    orchestration = OrdersOrchestrationStack(
+        app,
+        "OrdersOrchestration",
+        stage=stage,
+        data=data,
+        env=env,
+        stack_name=f"{prefix}-orchestration",
+        description="Orders app: the orders bus, high-value routing, archive, schemas and the high-value order flow",
+    )
     processing = OrderProcessingStack(
         app,
         "OrdersProcessing",
         stage=stage,
         data=data,
+        router=orchestration.router,
         env=env,
         stack_name=f"{prefix}-processing",
         description="Orders app: work queues, dead-letter queues and their consumers",
     )
-    for stack in (data, processing):
+    for stack in (data, orchestration, processing):
         Tags.of(stack).add("app", APP_NAME)
         Tags.of(stack).add("stage", stage.name)
-    return OrdersApp(stage=stage, data=data, processing=processing)
+    return OrdersApp(stage=stage, data=data, orchestration=orchestration, processing=processing)

@@ -85,6 +85,13 @@ class OrdersDataStack(Stack):
             partition_key=dynamodb.Attribute(name="notification_id", type=dynamodb.AttributeType.STRING),
             **common,
         )
+        # The high-value order flow's state per order: inventory reservation, account manager.
+        self.workflow_table = dynamodb.TableV2(
+            self,
+            "OrderWorkflowTable",
+            partition_key=dynamodb.Attribute(name="order_id", type=dynamodb.AttributeType.STRING),
+            **common,
+        )
         self._data_lake(stage.name, stage.removal_policy)
 
     def _data_lake(self, stage_name: str, removal_policy: RemovalPolicy) -> None:

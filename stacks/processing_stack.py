@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from event_constructs import EventQueue, FanOutTopic, QueueConsumer, Subscriber
+from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber
 from stacks.config import StageConfig
 from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
 
@@ -58,6 +58,7 @@ class OrderProcessingStack(Stack):
         *,
         stage: StageConfig,
         data: OrdersDataStack,
+        router: EventRouter,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -105,12 +106,14 @@ class OrderProcessingStack(Stack):
                 "IDEMPOTENCY_TABLE": data.idempotency_table.table_name,
                 "IDEMPOTENCY_TTL_SECONDS": str(stage.idempotency_ttl_seconds),
                 "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
+                "ORDERS_BUS_NAME": router.bus.event_bus_name,
             },
             **consumer_options,
         )
         data.orders_table.grant_read_write_data(self.order_processor.function)
         data.idempotency_table.grant_read_write_data(self.order_processor.function)
         self.order_events.grant_publish(self.order_processor.function)
+        router.grant_put_events(self.order_processor.function)
 
         # MessageGroupId = account_id keeps each account's updates in order;
         # MessageDeduplicationId = transaction_id drops a resent transaction.

@@ -45,7 +45,7 @@ def synthesize(stage: str, outdir: Path) -> SynthesizedApp:
     except RuntimeError:  # nag findings abort synth; the templates and the report are written
         assembly_dir = outdir
     result = SynthesizedApp(app=app, orders=orders, assembly_dir=assembly_dir)
-    for stack in (orders.data, orders.processing):
+    for stack in orders.stacks:
         result.templates[stack.node.id] = json.loads((assembly_dir / stack.template_file).read_text())
     result.findings = findings(assembly_dir)
     return result

@@ -34,8 +34,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from order_processor.models import OrderMessageType
-from order_processor.service import OrderStore, order_event, parse_order_message
+from order_processor.models import OrderCreated, OrderMessageType
+from order_processor.service import OrderStore, order_created_detail, order_event, parse_order_message
+from orders_common.bus import BusPublisher
 from orders_common.errors import PoisonMessageError, TransientError
 from orders_common.events import OrderEventPublisher
 from orders_common.failures import FailurePolicy
@@ -61,6 +62,7 @@ def correlation_id_of(record: SQSRecord) -> str:
 class Runtime:
     store: OrderStore
     publisher: OrderEventPublisher
+    bus: BusPublisher
     config: IdempotencyConfig
     failures: FailurePolicy
     apply_once: Callable[..., dict[str, Any]]
@@ -89,13 +91,17 @@ class Runtime:
         # between the write and the publish. Subscribers deduplicate on event_id.
         event = order_event(message, applied.order, correlation_id, datetime.now(UTC).isoformat())
         sns_message_id = self.publisher.publish(event)
-        logger.info("order applied", extra={"outcome": applied.outcome, "event_id": event.event_id})
-        return {
+        result = {
             "order_id": message.order_id,
             "outcome": applied.outcome,
             "event_id": event.event_id,
             "sns_message_id": sns_message_id,
         }
+        if isinstance(message, OrderCreated):
+            # The orchestration half: high-value orders are routed to the workflow by the bus.
+            (result["bus_event_id"],) = self.bus.put_order_created(order_created_detail(message, correlation_id))
+        logger.info("order applied", extra={"outcome": applied.outcome, "event_id": event.event_id})
+        return result
 
 
 @cache
@@ -111,6 +117,7 @@ def runtime() -> Runtime:
     current = Runtime(
         store=OrderStore(boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])),
         publisher=OrderEventPublisher(boto3.client("sns"), os.environ["ORDER_EVENTS_TOPIC_ARN"]),
+        bus=BusPublisher(boto3.client("events"), os.environ["ORDERS_BUS_NAME"]),
         config=config,
         failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
         apply_once=lambda **_: {},

@@ -142,3 +142,16 @@ def order_event(message: OrderMessageType, order: dict[str, Any], correlation_id
         internal=isinstance(message, OrderUpdated) and message.internal,
         note=message.note if isinstance(message, OrderUpdated) else None,
     )
+
+
+def order_created_detail(order: OrderCreated, correlation_id: str) -> dict[str, Any]:
+    """The detail of the OrderCreated event on the orders bus (schema: orders_common/schemas/order_created.json)."""
+    return {
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "customer_tier": order.customer_tier,
+        "total": float(order.total),
+        "currency": order.currency,
+        "item_count": sum(line.quantity for line in order.items),
+        "correlation_id": correlation_id,
+    }

@@ -23,6 +23,8 @@ RETRYABLE_AWS_ERROR_CODES = frozenset(
         "RequestLimitExceeded",
         "InternalServerError",
         "InternalFailure",
+        "InternalException",
+        "SlowDown",
         "ServiceUnavailable",
         "TransactionConflictException",
         "LimitExceededException",

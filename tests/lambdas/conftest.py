@@ -59,6 +59,19 @@ def create_topic_with_listener(sqs: Any, topic_name: str) -> tuple[str, str]:
     return topic_arn, listener_url
 
 
+def create_bus_with_listener(sqs: Any, bus_name: str) -> str:
+    """An event bus and a queue that a rule feeds with every event of the bus."""
+    events = boto3.client("events")
+    events.create_event_bus(Name=bus_name)
+    listener_url = sqs.create_queue(QueueName=f"{bus_name}-bus-listener")["QueueUrl"]
+    listener_arn = sqs.get_queue_attributes(QueueUrl=listener_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(Name="everything", EventBusName=bus_name, EventPattern=json.dumps({"source": [{"prefix": ""}]}))
+    events.put_targets(Rule="everything", EventBusName=bus_name, Targets=[{"Id": "listener", "Arn": listener_arn}])
+    return str(listener_url)
+
+
 def received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     """Receive (and delete) everything on ``queue_url``: bodies parsed, attributes flattened to strings."""
     found = []
@@ -81,6 +94,7 @@ def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarne
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "order-processing")
     topic_arn, listener_url = create_topic_with_listener(sqs, "order-events")
+    bus_listener_url = create_bus_with_listener(sqs, "orders")
     create_table("orders", [("order_id", "HASH")])
     create_table("idempotency", [(IDEMPOTENCY_KEY_ATTRIBUTE, "HASH")])
     for name, value in {
@@ -90,11 +104,13 @@ def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarne
         "ORDERS_TABLE": "orders",
         "IDEMPOTENCY_TABLE": "idempotency",
         "ORDER_EVENTS_TOPIC_ARN": topic_arn,
+        "ORDERS_BUS_NAME": "orders",
     }.items():
         monkeypatch.setenv(name, value)
     handler.runtime.cache_clear()
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = listener_url
+    harness.bus_listener_url = bus_listener_url
     yield harness
     handler.runtime.cache_clear()
 

@@ -54,6 +54,7 @@ class QueueHarness:
         ]
         self.last: Delivery | None = None
         self.listener_url: str | None = None  # a queue that sees what the handler published, if any
+        self.bus_listener_url: str | None = None  # a queue that sees what the handler put on a bus, if any
 
     def event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {"Records": [self._record(message) for message in messages]}

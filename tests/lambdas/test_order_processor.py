@@ -271,3 +271,40 @@ def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publ
     order_env.let_time_pass()
     order_env.deliver(handler.lambda_handler)
     assert [e["body"]["event_id"] for e in published(order_env)] == ["o-p:order.created"]
+
+
+def bus_events(env: QueueHarness) -> list[dict[str, Any]]:
+    assert env.bus_listener_url is not None
+    return [message["body"] for message in received(env.sqs, env.bus_listener_url)]
+
+
+def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHarness) -> None:
+    order_env.sqs.send_message(
+        QueueUrl=order_env.queue_url,
+        MessageBody=json.dumps(order("o-big", total="2500.00", customer_tier="enterprise")),
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "corr-big"}},
+    )
+    send(order_env, order("o-big", total="2500.00", customer_tier="enterprise"))  # a duplicate
+    send(order_env, {"event_type": "order.cancelled", "order_id": "o-big"})
+    order_env.drain(handler.lambda_handler)
+    (event,) = bus_events(order_env)
+    assert (event["source"], event["detail-type"]) == ("com.myapp.orders", "OrderCreated")
+    assert event["detail"] == {
+        "order_id": "o-big",
+        "customer_id": "c-1",
+        "customer_tier": "enterprise",
+        "total": 2500.0,
+        "currency": "EUR",
+        "item_count": 2,
+        "correlation_id": "corr-big",
+    }
+
+
+def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env: QueueHarness) -> None:
+    fail_calls(handler.runtime().bus._events, "PutEvents", times=1, code="InternalException")
+    send(order_env, order("o-bus"))
+    first = order_env.deliver(handler.lambda_handler)
+    assert len(first.failed_ids) == 1
+    order_env.let_time_pass()
+    order_env.drain(handler.lambda_handler)
+    assert [e["detail"]["order_id"] for e in bus_events(order_env)] == ["o-bus"]

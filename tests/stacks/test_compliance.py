@@ -33,7 +33,7 @@ def physical_names(app: SynthesizedApp) -> set[str]:
     names = set()
     for template in app.templates.values():
         for resource in template["Resources"].values():
-            for key in ("QueueName", "TopicName"):
+            for key in ("QueueName", "TopicName", "StateMachineName", "Name", "ArchiveName"):
                 if isinstance(resource["Properties"].get(key), str):
                     names.add(resource["Properties"][key])
     return names

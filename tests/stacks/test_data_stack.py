@@ -33,7 +33,7 @@ def test_balances_table_has_account_and_entry_keys(dev_app: SynthesizedApp) -> N
 
 def test_every_table_has_point_in_time_recovery_and_on_demand_billing(dev_app: SynthesizedApp) -> None:
     template = dev_app.template("OrdersData")
-    template.resource_count_is("AWS::DynamoDB::GlobalTable", 5)
+    template.resource_count_is("AWS::DynamoDB::GlobalTable", 6)
     template.all_resources_properties(
         "AWS::DynamoDB::GlobalTable",
         {

@@ -13,7 +13,7 @@ STATEFUL = ("AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket")
 
 def stateful(app: SynthesizedApp) -> list[dict]:
     found = [r for r in app.templates["OrdersData"]["Resources"].values() if r["Type"] in STATEFUL]
-    assert len(found) == 7
+    assert len(found) == 8
     return found
 
 

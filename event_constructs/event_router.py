@@ -1,0 +1,181 @@
+"""An EventBridge bus with an archive, rules from typed patterns, and targets that never drop events.
+
+Example:
+    >>> import aws_cdk as cdk
+    >>> from aws_cdk import aws_events as events
+    >>> from event_constructs import EventRouter
+    >>> stack = cdk.Stack(cdk.App(), "Example")
+    >>> router = EventRouter(stack, "Orders", bus_name="orders", archive_name="all-order-events",
+    ...                      archive_pattern=events.EventPattern(source=["com.myapp.orders"]))
+    >>> rule = router.add_rule("Big", rule_name="big-orders",
+    ...                        pattern=events.EventPattern(detail={"total": events.Match.greater_than(1000)}))
+    >>> rule.node.id
+    'Big'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from event_constructs._validation import PropsProblems, seconds
+from event_constructs.input_transform import InputMapping, input_template_problems
+
+MAX_RETRY_ATTEMPTS = 185
+MIN_EVENT_AGE = Duration.seconds(60)
+MAX_EVENT_AGE = Duration.hours(24)
+
+
+class EventRouter(Construct):
+    """A custom event bus that only the named accounts may put events on, with an archive.
+
+    Every target added through :meth:`add_state_machine_target` gets a DLQ (events that could
+    not be delivered after the retries), a retry policy and a maximum event age; its input can
+    be an :class:`InputMapping`, whose rendered InputTransformer is checked at synth.
+
+    Attributes:
+        bus, archive, rules (name -> rule), dead_letter_queues (rule name -> target DLQ).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bus_name: str,
+        archive_name: str | None = None,
+        archive_pattern: events.EventPattern | None = None,
+        archive_retention: Duration | None = None,
+        allowed_account_ids: Sequence[str] = (),
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = PropsProblems("EventRouter", self.node.path)
+        problems.check(
+            (archive_name is None) == (archive_pattern is None),
+            "give archive_name and archive_pattern together (or neither, for no archive)",
+        )
+        retention_days = seconds(archive_retention)
+        if retention_days is not None:
+            problems.check(
+                retention_days >= 86400, "archive_retention must be at least one day, or None to keep forever"
+            )
+        problems.raise_if_any()
+
+        self.removal_policy = removal_policy
+        self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+        accounts = list(allowed_account_ids) or [Stack.of(self).account]
+        self.bus.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="PutEventsFromNamedAccountsOnly",
+                principals=[iam.AccountPrincipal(account) for account in accounts],
+                actions=["events:PutEvents"],
+                resources=[self.bus.event_bus_arn],
+            )
+        )
+        self.archive: events.Archive | None = None
+        if archive_name is not None and archive_pattern is not None:
+            self.archive = self.bus.archive(
+                "Archive",
+                archive_name=archive_name,
+                event_pattern=archive_pattern,
+                retention=archive_retention or Duration.days(0),
+                description=f"Every matching event of bus {bus_name}, for replay",
+            )
+        self.rules: dict[str, events.Rule] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+
+    def add_rule(
+        self, construct_id: str, *, rule_name: str, pattern: events.EventPattern, description: str | None = None
+    ) -> events.Rule:
+        rule = events.Rule(
+            self, construct_id, rule_name=rule_name, event_bus=self.bus, event_pattern=pattern, description=description
+        )
+        self.rules[rule_name] = rule
+        return rule
+
+    def grant_put_events(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` put events on the bus (events:PutEvents on this bus only)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["events:PutEvents"], resource_arns=[self.bus.event_bus_arn]
+        )
+
+    def add_state_machine_target(
+        self,
+        rule: events.Rule,
+        state_machine: sfn.IStateMachine,
+        *,
+        input_mapping: InputMapping | None = None,
+        retry_attempts: int = 8,
+        max_event_age: Duration | None = None,
+    ) -> sqs.Queue:
+        """Start ``state_machine`` for each matching event, through a role that may only start it.
+
+        Returns the target's DLQ.
+        """
+        max_event_age = max_event_age or Duration.hours(2)
+        rule_name = next(name for name, known in self.rules.items() if known is rule)
+        problems = PropsProblems("EventRouter target", f"{self.node.path}/{rule_name}")
+        problems.check(
+            0 <= retry_attempts <= MAX_RETRY_ATTEMPTS,
+            f"retry_attempts is {retry_attempts}; EventBridge allows 0 to {MAX_RETRY_ATTEMPTS}",
+        )
+        age = seconds(max_event_age)
+        if age is not None:
+            problems.check(
+                MIN_EVENT_AGE.to_seconds() <= age <= MAX_EVENT_AGE.to_seconds(),
+                f"max_event_age is {age:g} s; EventBridge allows 60 s to 24 hours",
+            )
+        target_input = None
+        if input_mapping is not None:
+            for problem in input_mapping.problems():
+                problems.check(False, problem)
+            problems.raise_if_any()
+            target_input = input_mapping.to_rule_target_input()
+            rendered = target_input.bind(rule)
+            stack = Stack.of(rule)
+            paths_map = stack.resolve(rendered.input_paths_map) or {}
+            template = stack.resolve(rendered.input_template) or ""
+            for problem in input_template_problems(paths_map, template):
+                problems.check(False, problem)
+        problems.raise_if_any()
+
+        dead_letter_queue = sqs.Queue(
+            self,
+            f"{rule.node.id}TargetDeadLetterQueue",
+            queue_name=f"{rule_name}-target-dlq",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=self.removal_policy,
+        )
+        Validations.of(dead_letter_queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=f"{rule_name}-target-dlq is the dead-letter queue of the {rule_name} rule's target: "
+                "EventBridge puts events it could not deliver here, so it is a DLQ",
+            ),
+            Acknowledgment(
+                id="Serverless-SQSRedrivePolicy",
+                reason=f"{rule_name}-target-dlq holds the events the {rule_name} rule could not deliver, for an "
+                "operator; a DLQ of its own would only move them further away",
+            ),
+        )
+        rule.add_target(
+            targets.SfnStateMachine(
+                state_machine,
+                input=target_input,
+                dead_letter_queue=dead_letter_queue,
+                retry_attempts=retry_attempts,
+                max_event_age=max_event_age,
+            )
+        )
+        self.dead_letter_queues[rule_name] = dead_letter_queue
+        return dead_letter_queue

@@ -1,0 +1,105 @@
+"""Put events on the orders bus: validated against their schema, with per-entry failure handling.
+
+PutEvents can accept a request and still fail some entries (``FailedEntryCount``). Failed
+entries are retried with backoff; any that still fail raise :class:`PutEventsError` naming
+each one, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.utilities.validation import validate
+
+ORDERS_SOURCE = "com.myapp.orders"
+ORDER_CREATED = "OrderCreated"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+PUT_EVENTS_MAX_ENTRIES = 10
+#: Entries failing with these codes may pass on a retry; others (a malformed entry) will not.
+RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
+
+
+@cache
+def order_created_schema() -> dict[str, Any]:
+    return dict(json.loads((SCHEMAS / "order_created.json").read_text()))
+
+
+@dataclass(frozen=True)
+class BusEvent:
+    detail_type: str
+    detail: Mapping[str, Any]
+    source: str = ORDERS_SOURCE
+
+
+class PutEventsError(Exception):
+    def __init__(self, failed: list[tuple[BusEvent, str, str]]) -> None:
+        self.failed = failed
+        reasons = "; ".join(f"{code}: {message}" for _, code, message in failed[:5])
+        super().__init__(f"{len(failed)} event(s) not put on the bus ({reasons})")
+
+
+class BusPublisher:
+    def __init__(
+        self,
+        events_client: Any,
+        bus_name: str,
+        *,
+        max_attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._events = events_client
+        self._bus_name = bus_name
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+
+    def put_order_created(self, detail: Mapping[str, Any]) -> list[str]:
+        validate(event=dict(detail), schema=order_created_schema())
+        return self.put([BusEvent(ORDER_CREATED, detail)])
+
+    def put(self, events: Sequence[BusEvent]) -> list[str]:
+        """Put ``events``; returns their event ids. Raises PutEventsError for entries that still fail."""
+        event_ids: list[str] = []
+        failed: list[tuple[BusEvent, str, str]] = []
+        for start in range(0, len(events), PUT_EVENTS_MAX_ENTRIES):
+            chunk_ids, chunk_failed = self._put_chunk(list(events[start : start + PUT_EVENTS_MAX_ENTRIES]))
+            event_ids += chunk_ids
+            failed += chunk_failed
+        if failed:
+            raise PutEventsError(failed)
+        return event_ids
+
+    def _put_chunk(self, pending: list[BusEvent]) -> tuple[list[str], list[tuple[BusEvent, str, str]]]:
+        event_ids: list[str] = []
+        permanent: list[tuple[BusEvent, str, str]] = []
+        retryable: list[tuple[BusEvent, str, str]] = []
+        for attempt in range(self._max_attempts):
+            if attempt:
+                self._sleep(min(5.0, 0.2 * 2**attempt))
+            response = self._events.put_events(Entries=[self._entry(event) for event in pending])
+            retryable = []
+            for event, result in zip(pending, response["Entries"], strict=True):
+                code = result.get("ErrorCode")
+                if not code:
+                    event_ids.append(result["EventId"])
+                elif code in RETRYABLE_CODES:
+                    retryable.append((event, code, result.get("ErrorMessage", "")))
+                else:  # a malformed entry: resending it cannot help
+                    permanent.append((event, code, result.get("ErrorMessage", "")))
+            if not retryable:
+                break
+            pending = [event for event, _, _ in retryable]
+        return event_ids, permanent + retryable
+
+    def _entry(self, event: BusEvent) -> dict[str, Any]:
+        return {
+            "EventBusName": self._bus_name,
+            "Source": event.source,
+            "DetailType": event.detail_type,
+            "Detail": json.dumps(event.detail, separators=(",", ":")),
+        }

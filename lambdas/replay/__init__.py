@@ -1,0 +1,1 @@
+"""Replay a time window of the orders archive to the bus."""

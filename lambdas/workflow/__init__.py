@@ -1,0 +1,1 @@
+"""Task handlers of the ``high-value-order-flow`` state machine (fraud, credit, inventory, account manager)."""

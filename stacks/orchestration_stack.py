@@ -1,0 +1,261 @@
+"""The orchestration half: the orders bus, high-value routing, the archive, the schema registry,
+and the ``high-value-order-flow`` state machine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
+from aws_cdk import aws_events as events
+from aws_cdk import aws_eventschemas as eventschemas
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from event_constructs import EventRouter, InputMapping, ServiceFunction
+from stacks.config import StageConfig
+from stacks.data_stack import OrdersDataStack
+from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
+
+BUS_NAME = "orders"
+ORDERS_SOURCE = "com.myapp.orders"
+HIGH_VALUE_RULE = "high-value-order-routing"
+ARCHIVE_NAME = "all-order-events"
+STATE_MACHINE_NAME = "high-value-order-flow"
+ORDER_CREATED_SCHEMA = LAMBDAS_DIR / "orders_common" / "schemas" / "order_created.json"
+#: Orders above this amount also get an account manager.
+ACCOUNT_MANAGER_ABOVE = 10_000
+
+HIGH_VALUE_PATTERN = events.EventPattern(
+    source=[ORDERS_SOURCE],
+    detail_type=["OrderCreated"],
+    detail={"total": events.Match.greater_than(1000), "customer_tier": ["enterprise", "premium"]},
+)
+#: What the state machine receives: {"order_id", "customer_id", "amount", "priority": "high"}.
+HIGH_VALUE_INPUT = InputMapping(
+    paths={"order_id": "$.detail.order_id", "customer_id": "$.detail.customer_id", "amount": "$.detail.total"},
+    constants={"priority": "high"},
+)
+#: Errors worth retrying: Lambda's own transient failures. Business errors are not retried.
+TRANSIENT_ERRORS = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "TransientError",
+]
+
+
+class OrdersOrchestrationStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: StageConfig, data: OrdersDataStack, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.stage = stage
+        self.router = EventRouter(
+            self,
+            "OrdersBus",
+            bus_name=BUS_NAME,
+            archive_name=ARCHIVE_NAME,
+            archive_pattern=events.EventPattern(source=[ORDERS_SOURCE]),
+            archive_retention=Duration.days(90),
+            removal_policy=stage.removal_policy,
+        )
+        self.state_machine = self._high_value_order_flow(data)
+        rule = self.router.add_rule(
+            "HighValueOrderRouting",
+            rule_name=HIGH_VALUE_RULE,
+            pattern=HIGH_VALUE_PATTERN,
+            description="OrderCreated above 1000 from enterprise or premium customers -> high-value-order-flow",
+        )
+        self.router.add_state_machine_target(rule, self.state_machine, input_mapping=HIGH_VALUE_INPUT)
+        self._schema_registry()
+        self._replay_function()
+
+    def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack, **env: str) -> ServiceFunction:
+        task = ServiceFunction(
+            self,
+            construct_id,
+            code=lambdas_code(),
+            handler=f"workflow.handler.{handler}",
+            invoked_by=f"the {STATE_MACHINE_NAME} state machine",
+            service_name=f"workflow.{handler}",
+            timeout=Duration.seconds(10),
+            log_retention=self.stage.log_retention,
+            removal_policy=self.stage.removal_policy,
+            environment={"WORKFLOW_TABLE": data.workflow_table.table_name, **env},
+        )
+        return task
+
+    def _invoke(self, name: str, task: ServiceFunction, result_path: str) -> tasks.LambdaInvoke:
+        step = tasks.LambdaInvoke(
+            self,
+            name,
+            lambda_function=task.function,
+            payload_response_only=True,  # the function's result only; invoke permission on the function ARN only
+            retry_on_service_exceptions=False,  # replaced by the retry below (with jitter)
+            result_path=result_path,
+        )
+        step.add_retry(
+            errors=TRANSIENT_ERRORS,
+            interval=Duration.seconds(1),
+            backoff_rate=2.0,
+            max_attempts=4,
+            max_delay=Duration.seconds(20),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        return step
+
+    def _high_value_order_flow(self, data: OrdersDataStack) -> sfn.StateMachine:
+        fraud = self._task_function("ScreenForFraud", "screen_for_fraud", data)
+        credit = self._task_function("CheckCreditLimit", "check_credit_limit", data)
+        reserve = self._task_function("ReserveInventory", "reserve_inventory", data)
+        release = self._task_function("ReleaseInventory", "release_inventory", data)
+        manager = self._task_function("AssignAccountManager", "assign_account_manager", data)
+        for writer in (reserve, release, manager):
+            data.workflow_table.grant_read_write_data(writer.function)
+
+        rejected = sfn.Fail(
+            self, "Rejected as fraud", error="FraudSuspected", cause="Fraud screening rejected the order"
+        )
+        over_limit = sfn.Fail(self, "Over the credit limit", error="CreditLimitExceeded", cause="Credit check refused")
+        compensated = sfn.Fail(
+            self, "Failed and compensated", error="OrderFlowFailed", cause="A step failed; the reservation was released"
+        )
+        approved = sfn.Succeed(self, "Approved")
+        release_inventory = self._invoke("Release inventory", release, "$.compensation").next(compensated)
+
+        assign = self._invoke("Assign account manager", manager, "$.account_manager").add_catch(
+            release_inventory, errors=["States.ALL"], result_path="$.error"
+        )
+        needs_manager = (
+            sfn.Choice(self, "Needs an account manager?")
+            .when(sfn.Condition.number_greater_than("$.amount", ACCOUNT_MANAGER_ABOVE), assign.next(approved))
+            .otherwise(approved)
+        )
+        reserve_step = self._invoke("Reserve inventory", reserve, "$.inventory").add_catch(
+            release_inventory, errors=["States.ALL"], result_path="$.error"
+        )
+        credit_step = self._invoke("Check credit limit", credit, "$.credit").add_catch(
+            over_limit, errors=["CreditLimitExceeded"], result_path="$.error"
+        )
+        verdict = (
+            sfn.Choice(self, "Fraud verdict")
+            .when(sfn.Condition.string_equals("$.fraud.verdict", "reject"), rejected)
+            .otherwise(credit_step.next(reserve_step).next(needs_manager))
+        )
+        definition = self._invoke("Screen for fraud", fraud, "$.fraud").next(verdict)
+
+        log_key = kms.Key(
+            self,
+            "StateMachineLogKey",
+            description=f"Encrypts the execution logs of {STATE_MACHINE_NAME}",
+            enable_key_rotation=True,
+            removal_policy=self.stage.removal_policy,
+        )
+        log_group_name = f"/aws/vendedlogs/states/{STATE_MACHINE_NAME}"
+        log_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:DescribeKey",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{log_group_name}"
+                        )
+                    }
+                },
+            )
+        )
+        log_group = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=log_group_name,
+            encryption_key=log_key,
+            retention=self.stage.log_retention,
+            removal_policy=self.stage.removal_policy,
+        )
+        machine = sfn.StateMachine(
+            self,
+            "HighValueOrderFlow",
+            state_machine_name=STATE_MACHINE_NAME,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            timeout=Duration.minutes(15),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        Validations.of(machine.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=f"{STATE_MACHINE_NAME} delivers logs (logs:CreateLogDelivery and its siblings) and X-Ray "
+                "traces; AWS offers no resource-level permissions for those actions",
+            ),
+            *(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::<{self.resolve(self.get_logical_id(step.function.node.default_child))}.Arn>:*]",  # type: ignore[arg-type]
+                    reason=f"{STATE_MACHINE_NAME} may invoke {step.node.id} and its versions (<arn>:*) only; CDK's "
+                    "LambdaInvoke grants both so a qualified ARN keeps working",
+                )
+                for step in (fraud, credit, reserve, release, manager)
+            ),
+        )
+        return machine
+
+    def _schema_registry(self) -> None:
+        registry = eventschemas.CfnRegistry(
+            self, "SchemaRegistry", registry_name=BUS_NAME, description="Schemas of the events on the orders bus"
+        )
+        schema = eventschemas.CfnSchema(
+            self,
+            "OrderCreatedSchema",
+            registry_name=BUS_NAME,
+            schema_name=f"{ORDERS_SOURCE}@OrderCreated",
+            type="JSONSchemaDraft4",
+            content=json.dumps(json.loads(ORDER_CREATED_SCHEMA.read_text()), separators=(",", ":")),
+            description="Detail of OrderCreated; the producer validates against the same file",
+        )
+        schema.node.add_dependency(registry)
+
+    def _replay_function(self) -> None:
+        archive = self.router.archive
+        assert archive is not None
+        self.replay = ServiceFunction(
+            self,
+            "ArchiveReplay",
+            code=lambdas_code(),
+            handler="replay.handler.lambda_handler",
+            invoked_by="an operator (eventctl replay or the console)",
+            service_name="replay",
+            description=f"Replays a time window of {ARCHIVE_NAME} to the {BUS_NAME} bus and reports progress",
+            timeout=Duration.minutes(15),
+            log_retention=self.stage.log_retention,
+            removal_policy=self.stage.removal_policy,
+            environment={"ARCHIVE_ARN": archive.archive_arn, "BUS_ARN": self.router.bus.event_bus_arn},
+        )
+        replays = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:replay/*"
+        self.replay.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["events:StartReplay"], resources=[archive.archive_arn])
+        )
+        self.replay.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["events:DescribeReplay", "events:CancelReplay"], resources=[replays])
+        )
+        Validations.of(self.replay.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/*]",
+                reason=f"ArchiveReplay names each replay at run time (the window it replays of {ARCHIVE_NAME}), so "
+                "DescribeReplay and CancelReplay can only name replay/*",
+            )
+        )
