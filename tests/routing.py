@@ -47,3 +47,17 @@ def subscription_filters(template: dict[str, Any]) -> dict[str, SubscriptionFilt
         queue = resources[props["Endpoint"]["Fn::GetAtt"][0]]["Properties"]["QueueName"]
         filters[queue] = SubscriptionFilter(queue, props.get("FilterPolicy"), props.get("FilterPolicyScope"))
     return filters
+
+
+HIGH_VALUE_ROUTES = DATA / "high_value_routes.json"
+
+
+def high_value_routes() -> dict[str, Any]:
+    return json.loads(HIGH_VALUE_ROUTES.read_text())
+
+
+def rule_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """moto's EventBridge pattern matcher, on a synthesized rule's EventPattern."""
+    from moto.events.models import EventPattern
+
+    return bool(EventPattern(json.dumps(pattern), pattern).matches_event(event))

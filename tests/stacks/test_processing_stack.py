@@ -165,7 +165,13 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
     [
         (
             "order_processor.handler.lambda_handler",
-            {"ORDERS_TABLE", "IDEMPOTENCY_TABLE", "IDEMPOTENCY_TTL_SECONDS", "ORDER_EVENTS_TOPIC_ARN", "ORDERS_BUS_NAME"},
+            {
+                "ORDERS_TABLE",
+                "IDEMPOTENCY_TABLE",
+                "IDEMPOTENCY_TTL_SECONDS",
+                "ORDER_EVENTS_TOPIC_ARN",
+                "ORDERS_BUS_NAME",
+            },
         ),
         ("balance_updater.handler.lambda_handler", {"BALANCES_TABLE"}),
         ("payment.handler.lambda_handler", {"PAYMENTS_TABLE", "BALANCE_UPDATES_QUEUE_URL"}),

@@ -1,0 +1,180 @@
+"""The orders bus, its rule, target, archive, schema registry and the high-value order flow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from stacks.orchestration_stack import ORDER_CREATED_SCHEMA
+from tests.cdk_app import SynthesizedApp
+from tests.routing import high_value_routes, rule_matches
+
+ROUTES = high_value_routes()
+
+
+def resources(app: SynthesizedApp, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in app.templates["OrdersOrchestration"]["Resources"].items() if v["Type"] == resource_type}
+
+
+def one(app: SynthesizedApp, resource_type: str) -> tuple[str, dict[str, Any]]:
+    (item,) = resources(app, resource_type).items()
+    return item
+
+
+@pytest.fixture(scope="module")
+def rule(dev_app: SynthesizedApp) -> dict[str, Any]:
+    return one(dev_app, "AWS::Events::Rule")[1]["Properties"]
+
+
+def test_the_rule_pattern_exactly(rule: dict[str, Any]) -> None:
+    assert rule["Name"] == "high-value-order-routing"
+    assert rule["EventPattern"] == {
+        "source": ["com.myapp.orders"],
+        "detail-type": ["OrderCreated"],
+        "detail": {"total": [{"numeric": [">", 1000]}], "customer_tier": ["enterprise", "premium"]},
+    }
+
+
+def test_the_input_transformer_exactly(rule: dict[str, Any]) -> None:
+    (target,) = rule["Targets"]
+    assert target["InputTransformer"] == {
+        "InputPathsMap": {
+            "detail-order_id": "$.detail.order_id",
+            "detail-customer_id": "$.detail.customer_id",
+            "detail-total": "$.detail.total",
+        },
+        "InputTemplate": '{"order_id":<detail-order_id>,"customer_id":<detail-customer_id>,'
+        '"amount":<detail-total>,"priority":"high"}',
+    }
+
+
+def test_the_target_has_a_dlq_a_retry_policy_and_a_role_that_may_only_start_the_flow(
+    dev_app: SynthesizedApp, rule: dict[str, Any]
+) -> None:
+    (target,) = rule["Targets"]
+    machine_id, _ = one(dev_app, "AWS::StepFunctions::StateMachine")
+    assert target["Arn"] == {"Ref": machine_id}
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 7200, "MaximumRetryAttempts": 8}
+    queues = resources(dev_app, "AWS::SQS::Queue")
+    dlq = queues[target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]]["Properties"]
+    assert dlq["QueueName"] == "high-value-order-routing-target-dlq"
+    assert dlq["SqsManagedSseEnabled"] is True
+    role_id = target["RoleArn"]["Fn::GetAtt"][0]
+    policies = [
+        p for p in resources(dev_app, "AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    assert statements == [{"Action": "states:StartExecution", "Effect": "Allow", "Resource": {"Ref": machine_id}}]
+
+
+def test_eventbridge_may_send_to_the_target_dlq_for_this_rule_only(dev_app: SynthesizedApp) -> None:
+    rule_id, _ = one(dev_app, "AWS::Events::Rule")
+    (policy,) = resources(dev_app, "AWS::SQS::QueuePolicy").values()
+    allow = [
+        {k: v for k, v in s.items() if k != "Sid"}
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow"
+    ]
+    assert allow == [
+        {
+            "Action": "sqs:SendMessage",
+            "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": {"Fn::GetAtt": [policy["Properties"]["Queues"][0]["Ref"], "Arn"]},
+        }
+    ]
+
+
+def test_the_archive_keeps_every_order_event_for_90_days(dev_app: SynthesizedApp) -> None:
+    bus_id, _ = one(dev_app, "AWS::Events::EventBus")
+    _, archive = one(dev_app, "AWS::Events::Archive")
+    assert archive["Properties"]["ArchiveName"] == "all-order-events"
+    assert archive["Properties"]["EventPattern"] == {"source": ["com.myapp.orders"]}
+    assert archive["Properties"]["RetentionDays"] == 90
+    assert archive["Properties"]["SourceArn"] == {"Fn::GetAtt": [bus_id, "Arn"]}
+
+
+def test_only_the_own_account_may_put_events_on_the_bus(dev_app: SynthesizedApp) -> None:
+    _, policy = one(dev_app, "AWS::Events::EventBusPolicy")
+    statement = policy["Properties"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Principal"] == {
+        "AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}
+    }
+
+
+def test_the_schema_registry_holds_the_file_the_producer_validates_against(dev_app: SynthesizedApp) -> None:
+    _, registry = one(dev_app, "AWS::EventSchemas::Registry")
+    _, schema = one(dev_app, "AWS::EventSchemas::Schema")
+    assert registry["Properties"]["RegistryName"] == "orders"
+    assert schema["Properties"]["SchemaName"] == "com.myapp.orders@OrderCreated"
+    assert schema["Properties"]["Type"] == "JSONSchemaDraft4"
+    assert json.loads(schema["Properties"]["Content"]) == json.loads(ORDER_CREATED_SCHEMA.read_text())
+
+
+def test_the_flow_is_standard_traced_and_logs_everything_to_an_encrypted_group(dev_app: SynthesizedApp) -> None:
+    _, machine = one(dev_app, "AWS::StepFunctions::StateMachine")
+    props = machine["Properties"]
+    assert props["StateMachineName"] == "high-value-order-flow"
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    logging = props["LoggingConfiguration"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", True)
+    group_id = logging["Destinations"][0]["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    group = resources(dev_app, "AWS::Logs::LogGroup")[group_id]["Properties"]
+    key = resources(dev_app, "AWS::KMS::Key")[group["KmsKeyId"]["Fn::GetAtt"][0]]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    logs_statements = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
+    assert len(logs_statements) == 1
+    assert "kms:EncryptionContext:aws:logs:arn" in logs_statements[0]["Condition"]["ArnEquals"]
+
+
+def definition(dev_app: SynthesizedApp) -> dict[str, Any]:
+    """The ASL, with the function ARNs replaced by their logical ids."""
+    _, machine = one(dev_app, "AWS::StepFunctions::StateMachine")
+    parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
+    text = "".join(p if isinstance(p, str) else p["Fn::GetAtt"][0] for p in parts)
+    return dict(json.loads(text))
+
+
+def test_every_task_retries_transient_errors_with_backoff_and_jitter(dev_app: SynthesizedApp) -> None:
+    states = definition(dev_app)["States"]
+    tasks = {name: state for name, state in states.items() if state["Type"] == "Task"}
+    assert set(tasks) == {
+        "Screen for fraud",
+        "Check credit limit",
+        "Reserve inventory",
+        "Assign account manager",
+        "Release inventory",
+    }
+    for name, task in tasks.items():
+        (retry,) = task["Retry"]
+        assert retry["ErrorEquals"][:4] == [
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+        ], name
+        assert (retry["BackoffRate"], retry["MaxAttempts"], retry["JitterStrategy"]) == (2, 4, "FULL"), name
+
+
+def test_failures_after_a_reservation_run_the_compensation(dev_app: SynthesizedApp) -> None:
+    states = definition(dev_app)["States"]
+    for name in ("Reserve inventory", "Assign account manager"):
+        (catch,) = states[name]["Catch"]
+        assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
+    assert states["Release inventory"]["Next"] == "Failed and compensated"
+    assert states["Check credit limit"]["Catch"][0]["Next"] == "Over the credit limit"
+    assert states["Fraud verdict"]["Choices"][0]["Next"] == "Rejected as fraud"
+
+
+def test_the_pattern_table_is_big_enough() -> None:
+    assert len(ROUTES["events"]) >= 15
+
+
+@pytest.mark.parametrize("route", ROUTES["events"], ids=[r["name"] for r in ROUTES["events"]])
+def test_pattern_table(rule: dict[str, Any], route: dict[str, Any]) -> None:
+    assert rule_matches(rule["EventPattern"], route["event"]) is route["routed"], route["note"]
