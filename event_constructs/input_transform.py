@@ -6,7 +6,7 @@ Example:
     >>> mapping.problems()
     []
     >>> input_template_problems({"id": "$.detail.id"}, '{"id": <id>, "total": <total>}')
-    ["the input template uses <total>, which is not in the input paths map (it has: id)"]
+    ['the input template uses <total>, which is not in the input paths map (it has: id)']
 """
 
 from __future__ import annotations

@@ -1,0 +1,109 @@
+"""Putting events on the bus (schema, per-entry failures) and replaying an archive window."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
+from replay.replayer import ArchiveReplayer, ReplayWindowError
+
+from orders_common.bus import BusEvent, BusPublisher, PutEventsError
+
+DETAIL = {
+    "order_id": "o-1",
+    "customer_id": "c-1",
+    "customer_tier": "enterprise",
+    "total": 2500.0,
+    "currency": "USD",
+    "correlation_id": "corr-1",
+}
+
+
+class FlakyEvents:
+    """Answers PutEvents like EventBridge, failing chosen entries with chosen codes a number of times."""
+
+    def __init__(self, failures: dict[str, list[str]]) -> None:
+        self.failures = failures
+        self.calls: list[list[dict[str, Any]]] = []
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        self.calls.append(Entries)
+        results = []
+        for entry in Entries:
+            order_id = json.loads(entry["Detail"])["order_id"]
+            codes = self.failures.get(order_id, [])
+            if codes:
+                results.append({"ErrorCode": codes.pop(0), "ErrorMessage": "injected"})
+            else:
+                results.append({"EventId": f"e-{order_id}"})
+        return {"FailedEntryCount": sum(1 for r in results if "ErrorCode" in r), "Entries": results}
+
+
+def events_for(*order_ids: str) -> list[BusEvent]:
+    return [BusEvent("OrderCreated", {**DETAIL, "order_id": order_id}) for order_id in order_ids]
+
+
+def test_failed_entries_are_retried_until_put() -> None:
+    client = FlakyEvents({"o-2": ["ThrottlingException", "InternalException"]})
+    ids = BusPublisher(client, "orders", sleep=lambda _: None).put(events_for("o-1", "o-2", "o-3"))
+    assert sorted(ids) == ["e-o-1", "e-o-2", "e-o-3"]
+    assert [len(call) for call in client.calls] == [3, 1, 1]
+
+
+def test_entries_that_keep_failing_or_cannot_succeed_are_named() -> None:
+    client = FlakyEvents({"o-1": ["ThrottlingException"] * 10, "o-2": ["MalformedDetail"]})
+    with pytest.raises(PutEventsError) as raised:
+        BusPublisher(client, "orders", sleep=lambda _: None, max_attempts=3).put(events_for("o-1", "o-2", "o-3"))
+    assert sorted((e.detail["order_id"], code) for e, code, _ in raised.value.failed) == [
+        ("o-1", "ThrottlingException"),
+        ("o-2", "MalformedDetail"),
+    ]
+    assert sum(1 for call in client.calls for e in call if '"o-2"' in e["Detail"]) == 1
+
+
+def test_more_than_ten_events_are_put_in_chunks() -> None:
+    client = FlakyEvents({})
+    BusPublisher(client, "orders").put(events_for(*[f"o-{i}" for i in range(23)]))
+    assert [len(call) for call in client.calls] == [10, 10, 3]
+
+
+def test_an_order_created_detail_that_breaks_the_schema_is_not_put() -> None:
+    client = FlakyEvents({})
+    with pytest.raises(SchemaValidationError):
+        BusPublisher(client, "orders").put_order_created({**DETAIL, "total": "lots"})
+    assert client.calls == []
+
+
+def test_a_replay_window_is_replayed_and_followed_to_the_end(aws: None) -> None:
+    client = boto3.client("events")
+    bus_arn = client.create_event_bus(Name="orders")["EventBusArn"]
+    archive_arn = client.create_archive(ArchiveName="all-order-events", EventSourceArn=bus_arn)["ArchiveArn"]
+    seen: list[str] = []
+    now = datetime.now(UTC)
+    report = ArchiveReplayer(client, sleep=lambda _: None, on_progress=lambda p: seen.append(p.state)).replay(
+        archive_arn, bus_arn, now - timedelta(hours=1), now, name="last-hour"
+    )
+    assert report.state == "COMPLETED"
+    assert report.fraction_done == 1.0
+    assert seen[-1] == "COMPLETED"
+    assert client.describe_replay(ReplayName="last-hour")["EventSourceArn"] == archive_arn
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "problem"),
+    [
+        (datetime(2026, 11, 29, 12, tzinfo=UTC), datetime(2026, 11, 29, 11, tzinfo=UTC), "ends"),
+        (datetime(2026, 11, 29, 11), datetime(2026, 11, 29, 12), "time zone"),
+    ],
+)
+def test_a_malformed_window_is_refused_before_anything_starts(start: datetime, end: datetime, problem: str) -> None:
+    class NoCalls:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"{name} must not be called")
+
+    with pytest.raises(ReplayWindowError, match=problem):
+        ArchiveReplayer(NoCalls()).replay("arn:archive", "arn:bus", start, end)
