@@ -178,3 +178,16 @@ def test_the_pattern_table_is_big_enough() -> None:
 @pytest.mark.parametrize("route", ROUTES["events"], ids=[r["name"] for r in ROUTES["events"]])
 def test_pattern_table(rule: dict[str, Any], route: dict[str, Any]) -> None:
     assert rule_matches(rule["EventPattern"], route["event"]) is route["routed"], route["note"]
+
+
+def test_every_routed_event_is_a_valid_order_created_by_the_registry_schema() -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft4Validator(json.loads(ORDER_CREATED_SCHEMA.read_text()))
+    routed = [r for r in ROUTES["events"] if r["routed"] and r["name"] not in {"extra-fields", "tier-in-list"}]
+    assert len(routed) >= 4
+    for route in routed:
+        assert list(validator.iter_errors(route["event"]["detail"])) == [], route["name"]
+    # What the schema refuses, the producer never puts on the bus.
+    extra = next(r for r in ROUTES["events"] if r["name"] == "extra-fields")
+    assert list(validator.iter_errors(extra["event"]["detail"]))
