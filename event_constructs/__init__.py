@@ -10,7 +10,7 @@ Example:
 """
 
 from event_constructs._validation import InvalidPropsError
-from event_constructs.event_queue import EventQueue
+from event_constructs.event_queue import EventQueue, ExistingEventQueue, QueueWithDeadLetterQueue
 from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic, Subscriber
 from event_constructs.filters import filter_policy_problems
@@ -33,10 +33,12 @@ __all__ = [
     "POWERTOOLS_VERSION",
     "EventQueue",
     "EventRouter",
+    "ExistingEventQueue",
     "FanOutTopic",
     "InputMapping",
     "InvalidPropsError",
     "QueueConsumer",
+    "QueueWithDeadLetterQueue",
     "ServiceFunction",
     "Subscriber",
     "filter_policy_problems",

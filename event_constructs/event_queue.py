@@ -31,7 +31,52 @@ MAX_VISIBILITY_TIMEOUT = Duration.hours(12)
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-class EventQueue(Construct):
+class QueueWithDeadLetterQueue:
+    """What consumers and producers need of a queue and its DLQ, new or existing."""
+
+    queue: sqs.IQueue
+    dead_letter_queue: sqs.IQueue
+    queue_name: str
+    dead_letter_queue_name: str
+    fifo: bool
+    max_receive_count: int
+    visibility_timeout: Duration
+    encryption_key: kms.IKey | None
+
+    @property
+    def queue_arn(self) -> str:
+        return self.queue.queue_arn
+
+    @property
+    def queue_url(self) -> str:
+        return self.queue.queue_url
+
+    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` send to the work queue (and use its KMS key, if any), with exact actions."""
+        return self._grant_send(self.queue, grantee)
+
+    def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` receive, delete and change visibility on the work queue."""
+        return self.queue.grant_consume_messages(grantee)
+
+    def grant_dead_letter(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` put messages it gives up on into the DLQ (with the reason attached)."""
+        return self._grant_send(self.dead_letter_queue, grantee)
+
+    def _grant_send(self, queue: sqs.IQueue, grantee: iam.IGrantable) -> iam.Grant:
+        # CDK's grant_send_messages also grants kms:ReEncrypt* and kms:GenerateDataKey*; SQS needs
+        # only these two to encrypt a message with a customer-managed key.
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            resource_arns=[queue.queue_arn],
+        )
+        if self.encryption_key is not None:
+            self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
+        return grant
+
+
+class EventQueue(QueueWithDeadLetterQueue, Construct):
     """An SQS queue with a dead-letter queue of the same kind, secure by default.
 
     - Every queue gets a DLQ; a FIFO queue gets a FIFO DLQ (``.fifo`` suffixes are added for you).
@@ -156,37 +201,31 @@ class EventQueue(Construct):
             )
         )
 
-    @property
-    def queue_arn(self) -> str:
-        return self.queue.queue_arn
+    @classmethod
+    def from_existing(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queue: sqs.IQueue,
+        dead_letter_queue: sqs.IQueue,
+        visibility_timeout: Duration,
+        max_receive_count: int,
+        encryption_key: kms.IKey | None = None,
+    ) -> ExistingEventQueue:
+        """A queue (and DLQ) you already have, described so that consumers can be checked against it.
 
-    @property
-    def queue_url(self) -> str:
-        return self.queue.queue_url
-
-    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` send to the work queue (and use its KMS key, if any), with exact actions."""
-        return self._grant_send(self.queue, grantee)
-
-    def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` receive, delete and change visibility on the work queue."""
-        return self.queue.grant_consume_messages(grantee)
-
-    def grant_dead_letter(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` put messages it gives up on into the DLQ (with the reason attached)."""
-        return self._grant_send(self.dead_letter_queue, grantee)
-
-    def _grant_send(self, queue: sqs.IQueue, grantee: iam.IGrantable) -> iam.Grant:
-        # CDK's grant_send_messages also grants kms:ReEncrypt* and kms:GenerateDataKey*; SQS needs
-        # only these two to encrypt a message with a customer-managed key.
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
-            resource_arns=[queue.queue_arn],
+        Nothing is created; state the queue's visibility timeout and maxReceiveCount as they are.
+        """
+        return ExistingEventQueue(
+            scope,
+            construct_id,
+            queue=queue,
+            dead_letter_queue=dead_letter_queue,
+            visibility_timeout=visibility_timeout,
+            max_receive_count=max_receive_count,
+            encryption_key=encryption_key,
         )
-        if self.encryption_key is not None:
-            self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
-        return grant
 
     def _base_name(self, queue_name: str | None, fifo: bool, problems: PropsProblems) -> str:
         longest_suffix = len(DLQ_SUFFIX) + (len(FIFO_SUFFIX) if fifo else 0)
@@ -239,3 +278,37 @@ class EventQueue(Construct):
                 f"({retention:g} s), or messages expire from the DLQ before anyone looks; "
                 "lengthen the DLQ retention or shorten the queue's",
             )
+
+
+class ExistingEventQueue(QueueWithDeadLetterQueue, Construct):
+    """An existing queue and its DLQ, made usable by :class:`QueueConsumer` and the grants.
+
+    Create it with :meth:`EventQueue.from_existing`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queue: sqs.IQueue,
+        dead_letter_queue: sqs.IQueue,
+        visibility_timeout: Duration,
+        max_receive_count: int,
+        encryption_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = PropsProblems("EventQueue.from_existing", self.node.path)
+        problems.check(
+            1 <= max_receive_count <= 1000,
+            f"max_receive_count is {max_receive_count}; state the queue's redrive maxReceiveCount (1 to 1000)",
+        )
+        problems.raise_if_any()
+        self.queue = queue
+        self.dead_letter_queue = dead_letter_queue
+        self.queue_name = queue.queue_name
+        self.dead_letter_queue_name = dead_letter_queue.queue_name
+        self.fifo = queue.fifo
+        self.max_receive_count = max_receive_count
+        self.visibility_timeout = visibility_timeout
+        self.encryption_key = encryption_key or queue.encryption_master_key

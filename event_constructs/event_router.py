@@ -36,6 +36,8 @@ MAX_EVENT_AGE = Duration.hours(24)
 class EventRouter(Construct):
     """A custom event bus that only the named accounts may put events on, with an archive.
 
+    Pass ``bus`` to route an existing bus (its resource policy is left as it is).
+
     Every target added through :meth:`add_state_machine_target` gets a DLQ (events that could
     not be delivered after the retries), a retry policy and a maximum event age; its input can
     be an :class:`InputMapping`, whose rendered InputTransformer is checked at synth.
@@ -49,7 +51,8 @@ class EventRouter(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        bus_name: str,
+        bus_name: str | None = None,
+        bus: events.IEventBus | None = None,
         archive_name: str | None = None,
         archive_pattern: events.EventPattern | None = None,
         archive_retention: Duration | None = None,
@@ -58,6 +61,10 @@ class EventRouter(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = PropsProblems("EventRouter", self.node.path)
+        problems.check(
+            (bus_name is None) != (bus is None),
+            "give bus_name for a new bus, or bus for an existing one (exactly one of them)",
+        )
         problems.check(
             (archive_name is None) == (archive_pattern is None),
             "give archive_name and archive_pattern together (or neither, for no archive)",
@@ -70,24 +77,30 @@ class EventRouter(Construct):
         problems.raise_if_any()
 
         self.removal_policy = removal_policy
-        self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
-        accounts = list(allowed_account_ids) or [Stack.of(self).account]
-        self.bus.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="PutEventsFromNamedAccountsOnly",
-                principals=[iam.AccountPrincipal(account) for account in accounts],
-                actions=["events:PutEvents"],
-                resources=[self.bus.event_bus_arn],
+        if bus is not None:
+            self.bus: events.IEventBus = bus  # its resource policy stays its owner's business
+        else:
+            new_bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
+            accounts = list(allowed_account_ids) or [Stack.of(self).account]
+            new_bus.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="PutEventsFromNamedAccountsOnly",
+                    principals=[iam.AccountPrincipal(account) for account in accounts],
+                    actions=["events:PutEvents"],
+                    resources=[new_bus.event_bus_arn],
+                )
             )
-        )
+            self.bus = new_bus
         self.archive: events.Archive | None = None
         if archive_name is not None and archive_pattern is not None:
-            self.archive = self.bus.archive(
+            self.archive = events.Archive(
+                self,
                 "Archive",
+                source_event_bus=self.bus,
                 archive_name=archive_name,
                 event_pattern=archive_pattern,
                 retention=archive_retention or Duration.days(0),
-                description=f"Every matching event of bus {bus_name}, for replay",
+                description=f"Every matching event of bus {bus_name or self.bus.event_bus_name}, for replay",
             )
         self.rules: dict[str, events.Rule] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}

@@ -63,6 +63,9 @@ class Subscriber:
 class FanOutTopic(Construct):
     """A topic whose subscribers each get an :class:`EventQueue` (with its DLQ) and a delivery DLQ.
 
+    Pass ``topic`` (and its ``topic_key``, if it has one) to fan out an existing topic instead
+    of creating one.
+
     - The topic is encrypted with a customer-managed KMS key (rotation on) and refuses
       publishing without TLS. Publishing is granted explicitly with :meth:`grant_publish`.
     - The subscriber queues share a second customer-managed key whose policy lets SNS use it
@@ -81,32 +84,38 @@ class FanOutTopic(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        topic_name: str,
+        topic_name: str | None = None,
         subscribers: Sequence[Subscriber],
+        topic: sns.ITopic | None = None,
+        topic_key: kms.IKey | None = None,
         retention_period: Duration | None = None,
         dead_letter_retention_period: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._check(topic_name, subscribers)
-        self.topic_key = kms.Key(
-            self,
-            "TopicKey",
-            description=f"Encrypts SNS topic {topic_name} at rest",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=topic_name,
-            master_key=self.topic_key,
-            enforce_ssl=True,
-        )
+        self._check(topic_name, topic, subscribers)
+        self.topic_key: kms.IKey | None = topic_key
+        if topic is not None:
+            self.topic: sns.ITopic = topic
+        else:
+            self.topic_key = kms.Key(
+                self,
+                "TopicKey",
+                description=f"Encrypts SNS topic {topic_name} at rest",
+                enable_key_rotation=True,
+                removal_policy=removal_policy,
+            )
+            self.topic = sns.Topic(
+                self,
+                "Topic",
+                topic_name=topic_name,
+                master_key=self.topic_key,
+                enforce_ssl=True,
+            )
         self.queue_key = kms.Key(
             self,
             "QueueKey",
-            description=f"Encrypts the subscriber queues of SNS topic {topic_name}",
+            description=f"Encrypts the subscriber queues of SNS topic {topic_name or self.topic.topic_name}",
             enable_key_rotation=True,
             removal_policy=removal_policy,
         )
@@ -121,7 +130,8 @@ class FanOutTopic(Construct):
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
         )
-        self.topic_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
+        if self.topic_key is not None:
+            self.topic_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
         return grant
 
     def _subscribe(
@@ -180,13 +190,18 @@ class FanOutTopic(Construct):
         self.delivery_dead_letter_queues[subscriber.name] = delivery_dlq
         self.subscriptions[subscriber.name] = self.topic.add_subscription(subscription)
 
-    def _check(self, topic_name: str, subscribers: Sequence[Subscriber]) -> None:
+    def _check(self, topic_name: str | None, topic: sns.ITopic | None, subscribers: Sequence[Subscriber]) -> None:
         problems = PropsProblems("FanOutTopic", self.node.path)
         problems.check(bool(subscribers), "subscribers is empty; a fan-out topic needs at least one subscriber")
         problems.check(
-            topic_name.replace("-", "").replace("_", "").isalnum() and len(topic_name) <= 256,
-            f"topic_name '{topic_name}' may use only letters, digits, '-' and '_' (at most 256)",
+            (topic_name is None) != (topic is None),
+            "give topic_name for a new topic, or topic for an existing one (exactly one of them)",
         )
+        if topic_name is not None:
+            problems.check(
+                topic_name.replace("-", "").replace("_", "").isalnum() and len(topic_name) <= 256,
+                f"topic_name '{topic_name}' may use only letters, digits, '-' and '_' (at most 256)",
+            )
         names = [subscriber.name for subscriber in subscribers]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         problems.check(not duplicates, f"subscriber names must be unique; repeated: {', '.join(duplicates)}")

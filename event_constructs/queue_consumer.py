@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
-from event_constructs.event_queue import EventQueue
+from event_constructs.event_queue import QueueWithDeadLetterQueue
 from event_constructs.service_function import ServiceFunction
 
 #: AWS guidance: a queue's visibility timeout should be at least six times the consumer's timeout.
@@ -51,8 +52,13 @@ class QueueConsumer(Construct):
     6 x function timeout + batching window, a max receive count below 5, a batching window
     on a FIFO queue, and batch sizes, windows and concurrency outside what Lambda accepts.
 
+    Pass ``function`` to attach a function you already have (with ``timeout``, unless it is a
+    ``lambda_.Function`` of this app); it gets the mapping, the DLQ grant and, when it is a
+    ``lambda_.Function``, the environment variables above.
+
     Attributes:
         function: the consumer function.
+        role, log_group: those of a function created here (None for an existing one).
         event_source: the SQS event source attached to it.
     """
 
@@ -61,9 +67,10 @@ class QueueConsumer(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        queue: EventQueue,
-        code: lambda_.Code,
-        handler: str,
+        queue: QueueWithDeadLetterQueue,
+        code: lambda_.Code | None = None,
+        handler: str | None = None,
+        function: lambda_.IFunction | None = None,
         service_name: str | None = None,
         description: str | None = None,
         environment: Mapping[str, str] | None = None,
@@ -77,10 +84,39 @@ class QueueConsumer(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
+        if function is not None and timeout is None:
+            timeout = getattr(function, "timeout", None)
+        problems = PropsProblems("QueueConsumer", self.node.path)
+        problems.check(
+            (function is None) == (code is not None and handler is not None) and (code is None) == (handler is None),
+            "give code and handler for a new function, or function for an existing one (not both)",
+        )
+        if function is not None:
+            problems.check(
+                timeout is not None,
+                "the existing function's timeout is unknown here; pass timeout= with its value, so the queue's "
+                "visibility timeout can be checked against it",
+            )
+        problems.raise_if_any()
         timeout = timeout or Duration.seconds(30)
         self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
 
         self.queue = queue
+        consumer_environment = {
+            "QUEUE_URL": queue.queue_url,
+            "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
+            "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
+        }
+        self.role: iam.IRole | None = None
+        self.log_group: logs.ILogGroup | None = None
+        if function is not None:
+            self.function: lambda_.IFunction = function
+            if isinstance(function, lambda_.Function):
+                for name, value in {**consumer_environment, **(environment or {})}.items():
+                    function.add_environment(name, value)
+            self._attach(queue, batch_size, max_batching_window, max_concurrency)
+            return
+        assert code is not None and handler is not None
         service = ServiceFunction(
             self,
             "Service",
@@ -94,14 +130,18 @@ class QueueConsumer(Construct):
             layers=layers,
             log_retention=log_retention,
             removal_policy=removal_policy,
-            environment={
-                "QUEUE_URL": queue.queue_url,
-                "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
-                "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
-                **(environment or {}),
-            },
+            environment={**consumer_environment, **(environment or {})},
         )
         self.function, self.role, self.log_group = service.function, service.role, service.log_group
+        self._attach(queue, batch_size, max_batching_window, max_concurrency)
+
+    def _attach(
+        self,
+        queue: QueueWithDeadLetterQueue,
+        batch_size: int,
+        max_batching_window: Duration | None,
+        max_concurrency: int | None,
+    ) -> None:
         queue.grant_dead_letter(self.function)
         self.event_source = event_sources.SqsEventSource(
             queue.queue,
@@ -115,7 +155,7 @@ class QueueConsumer(Construct):
 
     def _validate(
         self,
-        queue: EventQueue,
+        queue: QueueWithDeadLetterQueue,
         timeout: Duration,
         memory_size: int,
         batch_size: int,

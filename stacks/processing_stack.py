@@ -186,6 +186,7 @@ class OrderProcessingStack(Stack):
         # The bucket is named, not referenced: its ARN needs no export from the data stack.
         objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}*"
         self.analytics.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects]))
+        assert self.analytics.role is not None  # created by QueueConsumer
         Validations.of(self.analytics.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::"
