@@ -15,6 +15,7 @@ from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic, Subscriber
 from event_constructs.filters import filter_policy_problems
 from event_constructs.input_transform import InputMapping, input_template_problems
+from event_constructs.monitoring import AlarmThresholds, EventMonitoring
 from event_constructs.powertools import (
     DEFAULT_ARCHITECTURE,
     DEFAULT_RUNTIME,
@@ -31,6 +32,8 @@ __all__ = [
     "DEFAULT_RUNTIME",
     "POWERTOOLS_LAYER_VERSION",
     "POWERTOOLS_VERSION",
+    "AlarmThresholds",
+    "EventMonitoring",
     "EventQueue",
     "EventRouter",
     "ExistingEventQueue",

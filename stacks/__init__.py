@@ -9,6 +9,7 @@ from aws_cdk import App, Environment, Tags
 
 from stacks.config import StageConfig, load_stage_config
 from stacks.data_stack import OrdersDataStack
+from stacks.monitoring_stack import OrdersMonitoringStack
 from stacks.orchestration_stack import OrdersOrchestrationStack
 from stacks.processing_stack import OrderProcessingStack
 
@@ -21,10 +22,11 @@ class OrdersApp:
     data: OrdersDataStack
     orchestration: OrdersOrchestrationStack
     processing: OrderProcessingStack
+    monitoring: OrdersMonitoringStack
 
     @property
-    def stacks(self) -> tuple[OrdersDataStack, OrdersOrchestrationStack, OrderProcessingStack]:
-        return (self.data, self.orchestration, self.processing)
+    def stacks(self) -> tuple[OrdersDataStack, OrdersOrchestrationStack, OrderProcessingStack, OrdersMonitoringStack]:
+        return (self.data, self.orchestration, self.processing, self.monitoring)
 
 
 def environment_from_env() -> Environment | None:
@@ -67,7 +69,16 @@ def build_orders_app(app: App) -> OrdersApp:
         stack_name=f"{prefix}-processing",
         description="Orders app: work queues, dead-letter queues and their consumers",
     )
-    for stack in (data, orchestration, processing):
+    monitoring = OrdersMonitoringStack(
+        app,
+        "OrdersMonitoring",
+        stage=stage,
+        watch=[orchestration, processing],
+        env=env,
+        stack_name=f"{prefix}-monitoring",
+        description="Orders app: the dashboard and the alarms of every queue, function, topic, rule and workflow",
+    )
+    for stack in (data, orchestration, processing, monitoring):
         Tags.of(stack).add("app", APP_NAME)
         Tags.of(stack).add("stage", stage.name)
-    return OrdersApp(stage=stage, data=data, orchestration=orchestration, processing=processing)
+    return OrdersApp(stage=stage, data=data, orchestration=orchestration, processing=processing, monitoring=monitoring)

@@ -14,8 +14,15 @@ DEFAULT_STAGE = "dev"
 
 @dataclass(frozen=True)
 class AlarmThresholds:
+    """The stage's alarm settings from cdk.json (each alarm fires at or above its threshold)."""
+
     dlq_messages_threshold: int
     oldest_message_age_seconds: int
+    function_errors_threshold: int
+    function_throttles_threshold: int
+    failed_notifications_threshold: int
+    failed_invocations_threshold: int
+    failed_executions_threshold: int
 
 
 @dataclass(frozen=True)

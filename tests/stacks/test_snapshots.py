@@ -14,6 +14,6 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", ["OrdersData", "OrdersOrchestration", "OrdersProcessing"])
+@pytest.mark.parametrize("stack", ["OrdersData", "OrdersOrchestration", "OrdersProcessing", "OrdersMonitoring"])
 def test_dev_template_snapshot(dev_app: SynthesizedApp, stack: str, snapshot_json: SnapshotAssertion) -> None:
     assert normalised(dev_app.templates[stack]) == snapshot_json
