@@ -35,9 +35,14 @@ HIGH_VALUE_PATTERN = events.EventPattern(
     detail_type=["OrderCreated"],
     detail={"total": events.Match.greater_than(1000), "customer_tier": ["enterprise", "premium"]},
 )
-#: What the state machine receives: {"order_id", "customer_id", "amount", "priority": "high"}.
+#: What the state machine receives: {"order_id", "customer_id", "amount", "correlation_id", "priority": "high"}.
 HIGH_VALUE_INPUT = InputMapping(
-    paths={"order_id": "$.detail.order_id", "customer_id": "$.detail.customer_id", "amount": "$.detail.total"},
+    paths={
+        "order_id": "$.detail.order_id",
+        "customer_id": "$.detail.customer_id",
+        "amount": "$.detail.total",
+        "correlation_id": "$.detail.correlation_id",
+    },
     constants={"priority": "high"},
 )
 #: Errors worth retrying: Lambda's own transient failures. Business errors are not retried.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,27 @@ def rule_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
     from moto.events.models import EventPattern
 
     return bool(EventPattern(json.dumps(pattern), pattern).matches_event(event))
+
+
+_VARIABLE = re.compile(r'"<([^<>\s]+)>"|<([^<>\s]+)>')
+
+
+def _lookup(event: dict[str, Any], path: str) -> Any:
+    value: Any = event
+    for part in path.removeprefix("$.").split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def apply_input_transformer(paths_map: dict[str, str], template: str, event: dict[str, Any]) -> Any:
+    """What EventBridge delivers for ``event``: a variable that is a whole JSON value is replaced by
+    the JSON value (a string gets quoted); one inside a string is replaced by its text."""
+
+    def substitute(match: re.Match[str]) -> str:
+        quoted, bare = match.groups()
+        value = _lookup(event, paths_map[quoted or bare])
+        if quoted:
+            return json.dumps(value if isinstance(value, str) else json.dumps(value))
+        return json.dumps(value)
+
+    return json.loads(_VARIABLE.sub(substitute, template))

@@ -48,7 +48,8 @@ class Runtime:
             logger.exception("could not write the batch to the data lake")
             failed += [record.message_id for record in written if not self.failures.settle(record, error)]
             return failed
-        logger.info("batch written", extra={"key": key, "events": len(lines)})
+        correlation_ids = sorted({str(line["event"].get("correlation_id")) for line in lines})
+        logger.info("batch written", extra={"key": key, "events": len(lines), "correlation_ids": correlation_ids})
         return failed
 
 

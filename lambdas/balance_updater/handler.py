@@ -33,6 +33,8 @@ class Runtime:
     failures: FailurePolicy
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
+        attributes = record.raw_event.get("messageAttributes") or {}
+        logger.append_keys(correlation_id=(attributes.get("correlation_id") or {}).get("stringValue"))
         update = parse_balance_update(record.body, record.attributes.message_group_id)
         result = self.ledger.apply(update, message_id=record.message_id)
         logger.info("balance update", extra={"account_id": update.account_id, **result})

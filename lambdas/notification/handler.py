@@ -29,8 +29,9 @@ class Runtime:
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
         event = parse_order_event(record)
+        logger.append_keys(correlation_id=event.correlation_id, order_id=event.order_id)
         result = self.recorder.record(event)
-        logger.info("notification", extra={**result, "correlation_id": event.correlation_id})
+        logger.info("notification", extra=result)
         return result
 
     def handle(self, record: SQSRecord) -> Any:

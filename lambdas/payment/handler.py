@@ -30,8 +30,9 @@ class Runtime:
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
         event = parse_order_event(record)
+        logger.append_keys(correlation_id=event.correlation_id, order_id=event.order_id)
         result = self.payments.handle(event)
-        logger.info("payment", extra={**result, "correlation_id": event.correlation_id})
+        logger.info("payment", extra=result)
         return result
 
     def handle(self, record: SQSRecord) -> Any:

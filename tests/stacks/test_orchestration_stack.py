@@ -44,9 +44,10 @@ def test_the_input_transformer_exactly(rule: dict[str, Any]) -> None:
             "detail-order_id": "$.detail.order_id",
             "detail-customer_id": "$.detail.customer_id",
             "detail-total": "$.detail.total",
+            "detail-correlation_id": "$.detail.correlation_id",
         },
         "InputTemplate": '{"order_id":<detail-order_id>,"customer_id":<detail-customer_id>,'
-        '"amount":<detail-total>,"priority":"high"}',
+        '"amount":<detail-total>,"correlation_id":<detail-correlation_id>,"priority":"high"}',
     }
 
 
