@@ -30,3 +30,7 @@ def dev_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
 def prod_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizedApp:
     """The prod stage, synthesized once per test session."""
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
+
+
+# Run as a program by tests/packaging/test_wheel.py, not imported by the doctest collector.
+collect_ignore = ["packaging/consumer_app.py"]

@@ -27,72 +27,78 @@ from event_constructs import (
     powertools_layer_arn,
 )
 
-CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {'batchItemFailures': []}\n")
 
-app = cdk.App(outdir=sys.argv[1])
-stack = cdk.Stack(app, "ConsumerApp")
+def main(outdir: str) -> None:
+    code = lambda_.Code.from_inline("def handler(event, context):\n    return {'batchItemFailures': []}\n")
 
-jobs = EventQueue(
-    stack, "Jobs", queue_name="jobs", fifo=True, high_throughput=True, visibility_timeout=cdk.Duration.seconds(180)
-)
-worker = QueueConsumer(stack, "Worker", queue=jobs, code=CODE, handler="index.handler")
-legacy = EventQueue.from_existing(
-    stack,
-    "Legacy",
-    queue=sqs.Queue.from_queue_arn(stack, "LegacyQueue", "arn:aws:sqs:eu-west-1:111122223333:legacy"),
-    dead_letter_queue=sqs.Queue.from_queue_arn(stack, "LegacyDlq", "arn:aws:sqs:eu-west-1:111122223333:legacy-dlq"),
-    visibility_timeout=cdk.Duration.seconds(300),
-    max_receive_count=5,
-)
-QueueConsumer(stack, "LegacyWorker", queue=legacy, function=worker.function, timeout=cdk.Duration.seconds(30))
+    app = cdk.App(outdir=outdir)
+    stack = cdk.Stack(app, "ConsumerApp")
 
-events_topic = FanOutTopic(
-    stack,
-    "Events",
-    topic_name="events",
-    subscribers=[
-        Subscriber("billing", attribute_filter={"kind": ["invoice"]}),
-        Subscriber("fraud", body_filter={"amount": [{"numeric": [">", 10000]}]}),
-    ],
-)
-events_topic.grant_publish(worker.function)
-FanOutTopic(
-    stack,
-    "LegacyFanOut",
-    subscribers=[Subscriber("audit")],
-    topic=sns.Topic.from_topic_arn(stack, "LegacyTopic", "arn:aws:sns:eu-west-1:111122223333:old"),
-)
-
-task = ServiceFunction(stack, "Task", code=CODE, handler="index.handler", invoked_by="the flow")
-flow = sfn.StateMachine(stack, "Flow", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "Start")))
-router = EventRouter(
-    stack,
-    "Bus",
-    bus_name="shop",
-    archive_name="shop-archive",
-    archive_pattern=events.EventPattern(source=["shop"]),
-    archive_retention=cdk.Duration.days(7),
-)
-rule = router.add_rule("Big", rule_name="big", pattern=events.EventPattern(source=["shop"]))
-router.add_state_machine_target(rule, flow, input_mapping=InputMapping(paths={"id": "$.detail.id"}))
-router.grant_put_events(task.function)
-EventRouter(stack, "LegacyBus", bus=events.EventBus.from_event_bus_name(stack, "Old", "old-bus"))
-
-try:
-    EventQueue(stack, "Broken", queue_name="broken.fifo", max_receive_count=0)
-except InvalidPropsError as error:
-    refused = len(error.problems)
-
-assembly = app.synth()
-print(
-    json.dumps(
-        {
-            "event_constructs": event_constructs.__file__,
-            "version": event_constructs.__version__,
-            "stacks": [s.stack_name for s in assembly.stacks],
-            "resources": len(assembly.get_stack_by_name("ConsumerApp").template["Resources"]),
-            "refused_problems": refused,
-            "layer": cdk.Stack.of(stack).resolve(powertools_layer_arn()) is not None,
-        }
+    jobs = EventQueue(
+        stack, "Jobs", queue_name="jobs", fifo=True, high_throughput=True, visibility_timeout=cdk.Duration.seconds(180)
     )
-)
+    worker = QueueConsumer(stack, "Worker", queue=jobs, code=code, handler="index.handler")
+    legacy = EventQueue.from_existing(
+        stack,
+        "Legacy",
+        queue=sqs.Queue.from_queue_arn(stack, "LegacyQueue", "arn:aws:sqs:eu-west-1:111122223333:legacy"),
+        dead_letter_queue=sqs.Queue.from_queue_arn(stack, "LegacyDlq", "arn:aws:sqs:eu-west-1:111122223333:legacy-dlq"),
+        visibility_timeout=cdk.Duration.seconds(300),
+        max_receive_count=5,
+    )
+    QueueConsumer(stack, "LegacyWorker", queue=legacy, function=worker.function, timeout=cdk.Duration.seconds(30))
+
+    events_topic = FanOutTopic(
+        stack,
+        "Events",
+        topic_name="events",
+        subscribers=[
+            Subscriber("billing", attribute_filter={"kind": ["invoice"]}),
+            Subscriber("fraud", body_filter={"amount": [{"numeric": [">", 10000]}]}),
+        ],
+    )
+    events_topic.grant_publish(worker.function)
+    FanOutTopic(
+        stack,
+        "LegacyFanOut",
+        subscribers=[Subscriber("audit")],
+        topic=sns.Topic.from_topic_arn(stack, "LegacyTopic", "arn:aws:sns:eu-west-1:111122223333:old"),
+    )
+
+    task = ServiceFunction(stack, "Task", code=code, handler="index.handler", invoked_by="the flow")
+    flow = sfn.StateMachine(stack, "Flow", definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "Start")))
+    router = EventRouter(
+        stack,
+        "Bus",
+        bus_name="shop",
+        archive_name="shop-archive",
+        archive_pattern=events.EventPattern(source=["shop"]),
+        archive_retention=cdk.Duration.days(7),
+    )
+    rule = router.add_rule("Big", rule_name="big", pattern=events.EventPattern(source=["shop"]))
+    router.add_state_machine_target(rule, flow, input_mapping=InputMapping(paths={"id": "$.detail.id"}))
+    router.grant_put_events(task.function)
+    EventRouter(stack, "LegacyBus", bus=events.EventBus.from_event_bus_name(stack, "Old", "old-bus"))
+
+    try:
+        EventQueue(stack, "Broken", queue_name="broken.fifo", max_receive_count=0)
+    except InvalidPropsError as error:
+        refused = len(error.problems)
+
+    assembly = app.synth()
+    print(
+        json.dumps(
+            {
+                "event_constructs": event_constructs.__file__,
+                "version": event_constructs.__version__,
+                "stacks": [s.stack_name for s in assembly.stacks],
+                "resources": len(assembly.get_stack_by_name("ConsumerApp").template["Resources"]),
+                "refused_problems": refused,
+                "layer": cdk.Stack.of(stack).resolve(powertools_layer_arn()) is not None,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
