@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -11,11 +10,10 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders_common.events import parse_order_event
 from orders_common.failures import FailurePolicy
+from orders_common.order_event_consumer import OrderEventConsumer
 from orders_common.producer import MessageProducer
 from payment.service import PaymentService
 
@@ -23,32 +21,14 @@ logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@dataclass
-class Runtime:
-    payments: PaymentService
-    failures: FailurePolicy
-
-    def process(self, record: SQSRecord) -> dict[str, Any]:
-        event = parse_order_event(record)
-        logger.append_keys(correlation_id=event.correlation_id, order_id=event.order_id)
-        result = self.payments.handle(event)
-        logger.info("payment", extra=result)
-        return result
-
-    def handle(self, record: SQSRecord) -> Any:
-        return self.failures.run(record, self.process)
-
-
 @cache
-def runtime() -> Runtime:
+def runtime() -> OrderEventConsumer:
     sqs = boto3.client("sqs")
-    return Runtime(
-        payments=PaymentService(
-            boto3.resource("dynamodb").Table(os.environ["PAYMENTS_TABLE"]),
-            MessageProducer(os.environ["BALANCE_UPDATES_QUEUE_URL"], sqs_client=sqs),
-        ),
-        failures=FailurePolicy.from_environment(sqs, logger),
+    payments = PaymentService(
+        boto3.resource("dynamodb").Table(os.environ["PAYMENTS_TABLE"]),
+        MessageProducer(os.environ["BALANCE_UPDATES_QUEUE_URL"], sqs_client=sqs),
     )
+    return OrderEventConsumer(payments.handle, FailurePolicy.from_environment(sqs, logger), logger, "payment")
 
 
 @logger.inject_lambda_context
