@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 CDK := node_modules/.bin/cdk
 
-.PHONY: help install synth test test-fast snapshots lint deploy clean
+.PHONY: help install synth test snapshots lint deploy diagram clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,10 +39,13 @@ snapshots: install  ## rewrite the template snapshots after an intended change
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py event_constructs stacks lambdas schemas
+	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
+
+diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (needs Graphviz: apt-get install graphviz)
+	$(BIN)/eventctl diagram --cdk-out cdk.out --output docs/architecture
 
 clean:  ## remove generated files (keeps .venv and node_modules)
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make

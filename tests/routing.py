@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moto.sns.utils import FilterPolicyMatcher
+from eventctl.routes import filter_matches, rule_matches
 
 DATA = Path(__file__).resolve().parent / "data"
 ORDER_EVENT_ROUTES = DATA / "order_event_routes.json"
@@ -25,16 +25,7 @@ class SubscriptionFilter:
     scope: str | None
 
     def matches(self, message_attributes: dict[str, dict[str, str]], body: dict[str, Any]) -> bool:
-        if not self.policy:
-            return True
-        # moto's matcher takes attributes the way SNS stores them: {"name": {"Type": ..., "Value": ...}}
-        stored = {name: {"Type": a["DataType"], "Value": a["StringValue"]} for name, a in message_attributes.items()}
-        try:
-            return bool(FilterPolicyMatcher(self.policy, self.scope).matches(stored, json.dumps(body)))
-        except TypeError:
-            # moto 5.2 compares a string body value with a numeric condition and crashes;
-            # SNS treats a non-number as not matching a numeric condition.
-            return False
+        return filter_matches(self.policy, self.scope, message_attributes, body)
 
 
 def subscription_filters(template: dict[str, Any]) -> dict[str, SubscriptionFilter]:
@@ -57,11 +48,7 @@ def high_value_routes() -> dict[str, Any]:
     return json.loads(HIGH_VALUE_ROUTES.read_text())
 
 
-def rule_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    """moto's EventBridge pattern matcher, on a synthesized rule's EventPattern."""
-    from moto.events.models import EventPattern
-
-    return bool(EventPattern(json.dumps(pattern), pattern).matches_event(event))
+__all__ = ["apply_input_transformer", "high_value_routes", "order_event_routes", "rule_matches", "subscription_filters"]
 
 
 _VARIABLE = re.compile(r'"<([^<>\s]+)>"|<([^<>\s]+)>')

@@ -1,0 +1,14 @@
+"""eventctl: what an on-call engineer reaches for, against a real account or the local cloud.
+
+Endpoint and credentials come from the environment (``AWS_ENDPOINT_URL``, ``AWS_PROFILE`` or
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_DEFAULT_REGION``), as for the AWS CLI.
+"""
+
+import sys
+from pathlib import Path
+
+#: eventctl is this repository's operator tool: it uses the handlers' own producer and replayer.
+REPO_ROOT = Path(__file__).resolve().parents[3]
+_LAMBDAS = str(REPO_ROOT / "lambdas")
+if _LAMBDAS not in sys.path:
+    sys.path.insert(0, _LAMBDAS)

@@ -1,0 +1,158 @@
+"""Dead-letter queues: how deep, what is in them and why, and redrive to where they came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from eventctl.aws import Aws, is_dead_letter_queue, source_queue_arns
+from eventctl.errors import EventctlError
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    name: str
+    url: str
+    visible: int
+    in_flight: int
+    sources: list[str]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    reason: str
+    kind: str
+    receive_count: str
+    body: str
+
+
+def list_dead_letter_queues(aws: Aws) -> list[DeadLetterQueue]:
+    found = []
+    for url in aws.queue_urls():
+        name = url.rsplit("/", 1)[-1]
+        if not is_dead_letter_queue(name):
+            continue
+        attributes = aws.attributes(url)
+        found.append(
+            DeadLetterQueue(
+                name=name,
+                url=url,
+                visible=int(attributes.get("ApproximateNumberOfMessages", 0)),
+                in_flight=int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                sources=[arn.rsplit(":", 1)[-1] for arn in source_queue_arns(aws, url)],
+            )
+        )
+    return found
+
+
+def dead_letter_queue_url(aws: Aws, name: str) -> str:
+    if not is_dead_letter_queue(name):
+        raise EventctlError(f"'{name}' is not a dead-letter queue (its name should end with -dlq)")
+    return aws.queue_url(name)
+
+
+def peek(aws: Aws, name: str, limit: int) -> list[DeadLetter]:
+    """Look at up to ``limit`` messages without consuming them (they stay visible)."""
+    url = dead_letter_queue_url(aws, name)
+    seen: dict[str, DeadLetter] = {}
+    for _ in range(max(1, (limit + 9) // 10) + 2):
+        batch = aws.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=min(10, limit),
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            VisibilityTimeout=0,
+        ).get("Messages", [])
+        for message in batch:
+            attributes = message.get("MessageAttributes", {})
+
+            def text(key: str, attributes: dict[str, Any] = attributes) -> str:
+                return str(attributes.get(key, {}).get("StringValue", "-"))
+
+            seen.setdefault(
+                message["MessageId"],
+                DeadLetter(
+                    message_id=message["MessageId"],
+                    reason=text("failure_reason"),
+                    kind=text("failure_kind"),
+                    receive_count=text("receive_count"),
+                    body=message["Body"],
+                ),
+            )
+        if not batch or len(seen) >= limit:
+            break
+    return list(seen.values())[:limit]
+
+
+@dataclass(frozen=True)
+class Redrive:
+    dead_letter_queue: str
+    destination: str
+    messages: int
+    method: str
+
+
+def plan_redrive(aws: Aws, name: str) -> tuple[str, str, str, int]:
+    url = dead_letter_queue_url(aws, name)
+    sources = source_queue_arns(aws, url)
+    if len(sources) != 1:
+        raise EventctlError(
+            f"{name} has {len(sources)} source queues ({', '.join(sources) or 'none'}); redrive needs exactly one"
+        )
+    attributes = aws.attributes(url)
+    return url, attributes["QueueArn"], sources[0], int(attributes.get("ApproximateNumberOfMessages", 0))
+
+
+def redrive(aws: Aws, name: str, on_moved: Callable[[int], None] = lambda moved: None) -> Redrive:
+    """Move the DLQ's messages back to their source queue.
+
+    SQS's StartMessageMoveTask does it server-side; where the endpoint lacks it, messages are
+    received, sent to the source, and deleted from the DLQ only once the send succeeded.
+    """
+    url, dlq_arn, source_arn, count = plan_redrive(aws, name)
+    destination = source_arn.rsplit(":", 1)[-1]
+    try:
+        aws.sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=source_arn)
+        return Redrive(name, destination, count, "StartMessageMoveTask")
+    except NotImplementedError:  # moto, in process
+        pass
+    except ClientError as error:  # an endpoint without the action (a local cloud) answers with an error
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code not in {"UnsupportedOperation", "InvalidAction", "NotImplemented", "InternalFailure"} and status != 501:
+            raise
+    destination_url = aws.queue_url(destination)
+    fifo = destination.endswith(".fifo")
+    moved = 0
+    while True:
+        batch = aws.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            VisibilityTimeout=60,
+        ).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            params = {
+                "QueueUrl": destination_url,
+                "MessageBody": message["Body"],
+                "MessageAttributes": {
+                    k: {"DataType": v["DataType"], "StringValue": v["StringValue"]}
+                    for k, v in message.get("MessageAttributes", {}).items()
+                    if "StringValue" in v
+                },
+            }
+            if fifo:
+                params["MessageGroupId"] = message["Attributes"].get("MessageGroupId", "redrive")
+                params["MessageDeduplicationId"] = message["MessageId"]
+            aws.sqs.send_message(**params)
+            aws.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+            on_moved(moved)
+    return Redrive(name, destination, moved, "receive/send/delete")
