@@ -10,6 +10,7 @@ Example:
 """
 
 from event_constructs._validation import InvalidPropsError
+from event_constructs.cfn_hygiene import drop_implied_dependency
 from event_constructs.event_queue import EventQueue, ExistingEventQueue, QueueWithDeadLetterQueue
 from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic, Subscriber
@@ -44,6 +45,7 @@ __all__ = [
     "QueueWithDeadLetterQueue",
     "ServiceFunction",
     "Subscriber",
+    "drop_implied_dependency",
     "filter_policy_problems",
     "input_template_problems",
     "powertools_layer",

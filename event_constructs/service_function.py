@@ -21,6 +21,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from event_constructs.cfn_hygiene import drop_implied_dependency
 from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
 
 
@@ -81,6 +82,7 @@ class ServiceFunction(Construct):
             layers=[powertools_layer(self, runtime=DEFAULT_RUNTIME), *layers],
             environment={"POWERTOOLS_SERVICE_NAME": service_name or construct_id, **(environment or {})},
         )
+        drop_implied_dependency(self.function, self.role)
         Validations.of(self.function).acknowledge(
             Acknowledgment(
                 id="Serverless-LambdaDLQ",

@@ -16,7 +16,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from event_constructs import EventRouter, InputMapping, ServiceFunction
+from event_constructs import EventRouter, InputMapping, ServiceFunction, drop_implied_dependency
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
 from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
@@ -202,6 +202,7 @@ class OrdersOrchestrationStack(Stack):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
+        drop_implied_dependency(machine, machine.role)
         Validations.of(machine.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
