@@ -94,6 +94,7 @@ class FanOutTopic(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._check(topic_name, topic, subscribers)
+        self._topic_label = topic_name or "its existing topic"
         self.topic_key: kms.IKey | None = topic_key
         if topic is not None:
             self.topic: sns.ITopic = topic
@@ -167,7 +168,7 @@ class FanOutTopic(Construct):
             Acknowledgment(
                 id="AwsSolutions-SQS3",
                 reason=f"{subscriber.name}{DELIVERY_DLQ_SUFFIX} is the delivery DLQ of the {subscriber.name} "
-                f"subscription to {self.topic.topic_name}: SNS puts undeliverable messages here, so it is a DLQ",
+                f"subscription to {self._topic_label}: SNS puts undeliverable messages here, so it is a DLQ",
             ),
             Acknowledgment(
                 id="Serverless-SQSRedrivePolicy",

@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+from constructs import IConstruct
 
 VALIDATION_REPORT = "validation-report.json"
 
@@ -42,3 +43,42 @@ def findings(assembly_dir: str | Path) -> list[dict[str, Any]]:
 
 def format_findings(found: list[dict[str, Any]]) -> str:
     return "\n".join(f"  {f['rule']} ({f['severity']}) at {f['path']}: {f['description']}" for f in found)
+
+
+def acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
+    """Every acknowledged rule in the tree: (construct path, rule id, reason), sorted."""
+    key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    found = []
+    for construct in root.node.find_all():
+        for entry in construct.node.metadata:
+            if entry.type == key:
+                # {"<kind>::<rule id>": "<reason>", ...}
+                for rule_id, reason in dict(entry.data).items():
+                    found.append((construct.node.path, rule_id.split("::", 1)[-1], reason))
+    return sorted(found)
+
+
+def acknowledgements_markdown(root: IConstruct) -> str:
+    """The acknowledgements as the table in docs/acknowledgements.md."""
+    rows = "\n".join(f"| `{path}` | `{rule}` | {reason} |" for path, rule, reason in acknowledgements(root))
+    return (
+        "# cdk-nag acknowledgements\n\n"
+        "Every finding of the AwsSolutions and Serverless packs that the app acknowledges, on the one "
+        "resource it concerns, with the reason. Generated from the dev stage by "
+        "`python -m stacks.compliance`; `tests/stacks/test_compliance.py` fails when this file is out of date.\n\n"
+        "| resource | rule | reason |\n|---|---|---|\n" + rows + "\n"
+    )
+
+
+if __name__ == "__main__":
+    import json as _json
+    import sys
+
+    from stacks import build_orders_app
+
+    context = _json.loads(Path("cdk.json").read_text())["context"]
+    app = App(context={**context, "stage": "dev"})
+    build_orders_app(app)
+    target = Path("docs/acknowledgements.md")
+    target.write_text(acknowledgements_markdown(app))
+    print(f"wrote {target} ({len(acknowledgements(app))} acknowledgements)", file=sys.stderr)

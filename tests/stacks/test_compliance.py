@@ -6,27 +6,15 @@ import contextlib
 
 import aws_cdk as cdk
 import pytest
-from constructs import IConstruct
 
-from tests.cdk_app import SynthesizedApp
+from stacks.compliance import acknowledgements, acknowledgements_markdown
+from tests.cdk_app import REPO_ROOT, SynthesizedApp
 
 
 @pytest.mark.parametrize("stage", ["dev_app", "prod_app"])
 def test_no_unacknowledged_findings(stage: str, request: pytest.FixtureRequest) -> None:
     app: SynthesizedApp = request.getfixturevalue(stage)
     assert app.findings == []
-
-
-def acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
-    key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-    found = []
-    for construct in root.node.find_all():
-        for entry in construct.node.metadata:
-            if entry.type == key:
-                # {"<kind>::<rule id>": "<reason>", ...}
-                for rule_id, reason in dict(entry.data).items():
-                    found.append((construct.node.path, rule_id, reason))
-    return found
 
 
 def physical_names(app: SynthesizedApp) -> set[str]:
@@ -47,6 +35,7 @@ def test_every_acknowledgement_names_its_resource_and_is_not_stack_wide(dev_app:
     for path, rule_id, reason in found:
         assert path not in stacks, f"{rule_id} acknowledged stack-wide at {path}"
         assert len(reason) > 60, f"{rule_id} at {path}: reason too thin: {reason!r}"
+        assert "${Token[" not in reason, f"{rule_id} at {path}: the reason shows an unresolved token"
         construct_ids = path.split("/")[1:]
         assert any(name in reason for name in [*names, *construct_ids]), (
             f"{rule_id} at {path}: the reason should say which resource it is about: {reason!r}"
@@ -66,3 +55,8 @@ def test_a_finding_is_reported(tmp_path) -> None:
         app.synth()
     rules = {f["rule"] for f in findings(tmp_path)}
     assert {"AwsSolutions-SQS3", "AwsSolutions-SQS4", "Serverless-SQSRedrivePolicy"} <= rules
+
+
+def test_the_acknowledgements_document_lists_every_one(dev_app: SynthesizedApp) -> None:
+    document = (REPO_ROOT / "docs" / "acknowledgements.md").read_text()
+    assert document == acknowledgements_markdown(dev_app.app), "run: python -m stacks.compliance"
