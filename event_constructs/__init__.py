@@ -16,6 +16,7 @@ from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic, Subscriber
 from event_constructs.filters import filter_policy_problems
 from event_constructs.input_transform import InputMapping, input_template_problems
+from event_constructs.keys import rotating_key
 from event_constructs.monitoring import AlarmThresholds, EventMonitoring
 from event_constructs.powertools import (
     DEFAULT_ARCHITECTURE,
@@ -50,6 +51,7 @@ __all__ = [
     "input_template_problems",
     "powertools_layer",
     "powertools_layer_arn",
+    "rotating_key",
 ]
 
 __version__ = "0.1.0"

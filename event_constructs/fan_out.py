@@ -31,6 +31,7 @@ from constructs import Construct
 from event_constructs._validation import PropsProblems
 from event_constructs.event_queue import EventQueue
 from event_constructs.filters import attribute_filters, body_filters, filter_policy_problems
+from event_constructs.keys import rotating_key
 
 DELIVERY_DLQ_SUFFIX = "-delivery-dlq"
 
@@ -52,12 +53,6 @@ class Subscriber:
     event_schema: Mapping[str, Any] | None = None
     visibility_timeout: Duration | None = None
     max_receive_count: int = 5
-
-    @property
-    def filter_scope(self) -> str | None:
-        if self.body_filter is not None:
-            return "MessageBody"
-        return "MessageAttributes" if self.attribute_filter is not None else None
 
 
 class FanOutTopic(Construct):
@@ -99,12 +94,8 @@ class FanOutTopic(Construct):
         if topic is not None:
             self.topic: sns.ITopic = topic
         else:
-            self.topic_key = kms.Key(
-                self,
-                "TopicKey",
-                description=f"Encrypts SNS topic {topic_name} at rest",
-                enable_key_rotation=True,
-                removal_policy=removal_policy,
+            self.topic_key = rotating_key(
+                self, "TopicKey", description=f"Encrypts SNS topic {topic_name} at rest", removal_policy=removal_policy
             )
             self.topic = sns.Topic(
                 self,
@@ -113,11 +104,10 @@ class FanOutTopic(Construct):
                 master_key=self.topic_key,
                 enforce_ssl=True,
             )
-        self.queue_key = kms.Key(
+        self.queue_key = rotating_key(
             self,
             "QueueKey",
             description=f"Encrypts the subscriber queues of SNS topic {topic_name or self.topic.topic_name}",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         self.queues: dict[str, EventQueue] = {}

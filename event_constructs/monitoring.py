@@ -24,7 +24,6 @@ import cdk_monitoring_constructs as monitoring
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -33,6 +32,7 @@ from constructs import Construct, IConstruct
 from event_constructs.event_queue import EventQueue, ExistingEventQueue
 from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic
+from event_constructs.keys import rotating_key
 from event_constructs.queue_consumer import QueueConsumer
 from event_constructs.service_function import ServiceFunction
 
@@ -71,12 +71,8 @@ class EventMonitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.thresholds = thresholds or AlarmThresholds()
-        self.alarm_key = kms.Key(
-            self,
-            "AlarmKey",
-            description=f"Encrypts the alarm topic of {dashboard_name}",
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
+        self.alarm_key = rotating_key(
+            self, "AlarmKey", description=f"Encrypts the alarm topic of {dashboard_name}", removal_policy=removal_policy
         )
         # CloudWatch publishes alarm notifications to the encrypted topic.
         self.alarm_key.add_to_resource_policy(

@@ -42,57 +42,38 @@ class OrdersDataStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=stage.termination_protection, **kwargs)
-        common: dict[str, Any] = {
-            "billing": dynamodb.Billing.on_demand(),
-            "point_in_time_recovery_specification": dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            "encryption": dynamodb.TableEncryptionV2.aws_managed_key(),
-            "removal_policy": stage.removal_policy,
-            "deletion_protection": stage.is_production,
-        }
-        self.idempotency_table = dynamodb.TableV2(
-            self,
-            "IdempotencyTable",
-            partition_key=dynamodb.Attribute(name=IDEMPOTENCY_KEY_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
-            time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE,
-            **common,
+        self._stage = stage
+        self.idempotency_table = self._table(
+            "IdempotencyTable", IDEMPOTENCY_KEY_ATTRIBUTE, time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE
         )
-        self.orders_table = dynamodb.TableV2(
-            self,
-            "OrdersTable",
-            partition_key=dynamodb.Attribute(name="order_id", type=dynamodb.AttributeType.STRING),
-            **common,
-        )
+        self.orders_table = self._table("OrdersTable", "order_id")
         # One item per account holds the balance (entry = "BALANCE"); one item per applied
         # transaction (entry = "TXN#<transaction_id>") is the ledger that makes each change apply once.
-        self.balances_table = dynamodb.TableV2(
-            self,
-            "AccountBalancesTable",
-            partition_key=dynamodb.Attribute(name="account_id", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="entry", type=dynamodb.AttributeType.STRING),
-            **common,
-        )
-        self.payments_table = dynamodb.TableV2(
-            self,
-            "PaymentsTable",
-            partition_key=dynamodb.Attribute(name="order_id", type=dynamodb.AttributeType.STRING),
-            **common,
-        )
-        self.notifications_table = dynamodb.TableV2(
-            self,
-            "NotificationsTable",
-            partition_key=dynamodb.Attribute(name="notification_id", type=dynamodb.AttributeType.STRING),
-            **common,
-        )
+        self.balances_table = self._table("AccountBalancesTable", "account_id", sort_key="entry")
+        self.payments_table = self._table("PaymentsTable", "order_id")
+        self.notifications_table = self._table("NotificationsTable", "notification_id")
         # The high-value order flow's state per order: inventory reservation, account manager.
-        self.workflow_table = dynamodb.TableV2(
-            self,
-            "OrderWorkflowTable",
-            partition_key=dynamodb.Attribute(name="order_id", type=dynamodb.AttributeType.STRING),
-            **common,
-        )
+        self.workflow_table = self._table("OrderWorkflowTable", "order_id")
         self._data_lake(stage.name, stage.removal_policy)
+
+    def _table(
+        self, construct_id: str, partition_key: str, sort_key: str | None = None, **extra: Any
+    ) -> dynamodb.TableV2:
+        """On-demand, point-in-time recovery, encrypted; retained and deletion-protected in prod."""
+        return dynamodb.TableV2(
+            self,
+            construct_id,
+            partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=sort_key, type=dynamodb.AttributeType.STRING) if sort_key else None,
+            billing=dynamodb.Billing.on_demand(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            removal_policy=self._stage.removal_policy,
+            deletion_protection=self._stage.is_production,
+            **extra,
+        )
 
     def _data_lake(self, stage_name: str, removal_policy: RemovalPolicy) -> None:
         bucket_options = {

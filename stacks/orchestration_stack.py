@@ -10,13 +10,12 @@ from aws_cdk import Acknowledgment, Aws, Duration, Stack, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_eventschemas as eventschemas
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from event_constructs import EventRouter, InputMapping, ServiceFunction, drop_implied_dependency
+from event_constructs import EventRouter, InputMapping, ServiceFunction, drop_implied_dependency, rotating_key
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
 from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
@@ -155,11 +154,10 @@ class OrdersOrchestrationStack(Stack):
         )
         definition = self._invoke("Screen for fraud", fraud, "$.fraud").next(verdict)
 
-        log_key = kms.Key(
+        log_key = rotating_key(
             self,
             "StateMachineLogKey",
             description=f"Encrypts the execution logs of {STATE_MACHINE_NAME}",
-            enable_key_rotation=True,
             removal_policy=self.stage.removal_policy,
         )
         log_group_name = f"/aws/vendedlogs/states/{STATE_MACHINE_NAME}"

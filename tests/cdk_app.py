@@ -34,6 +34,14 @@ class SynthesizedApp:
     def template(self, stack_id: str) -> Template:
         return Template.from_json(self.templates[stack_id])
 
+    def resources(self, stack_id: str, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Logical id -> resource, for the resources of one type in one stack's template."""
+        return {
+            logical_id: resource
+            for logical_id, resource in self.templates[stack_id]["Resources"].items()
+            if resource["Type"] == resource_type
+        }
+
 
 def synthesize(stage: str, outdir: Path) -> SynthesizedApp:
     app = cdk.App(context=cdk_context(stage), outdir=str(outdir))

@@ -37,6 +37,11 @@ def create_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str
     return queue_url, dlq_url
 
 
+def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
 def create_table(name: str, keys: list[tuple[str, str]]) -> Any:
     dynamodb = boto3.resource("dynamodb")
     return dynamodb.create_table(
@@ -97,16 +102,18 @@ def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarne
     bus_listener_url = create_bus_with_listener(sqs, "orders")
     create_table("orders", [("order_id", "HASH")])
     create_table("idempotency", [(IDEMPOTENCY_KEY_ATTRIBUTE, "HASH")])
-    for name, value in {
-        "QUEUE_URL": queue_url,
-        "DEAD_LETTER_QUEUE_URL": dlq_url,
-        "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-        "ORDERS_TABLE": "orders",
-        "IDEMPOTENCY_TABLE": "idempotency",
-        "ORDER_EVENTS_TOPIC_ARN": topic_arn,
-        "ORDERS_BUS_NAME": "orders",
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "ORDERS_TABLE": "orders",
+            "IDEMPOTENCY_TABLE": "idempotency",
+            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
+            "ORDERS_BUS_NAME": "orders",
+        },
+    )
     handler.runtime.cache_clear()
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = listener_url
@@ -122,21 +129,18 @@ def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHar
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "balance-updates", fifo=True)
     create_table("balances", [("account_id", "HASH"), ("entry", "RANGE")])
-    for name, value in {
-        "QUEUE_URL": queue_url,
-        "DEAD_LETTER_QUEUE_URL": dlq_url,
-        "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-        "BALANCES_TABLE": "balances",
-    }.items():
-        monkeypatch.setenv(name, value)
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
+            "BALANCES_TABLE": "balances",
+        },
+    )
     handler.runtime.cache_clear()
     yield QueueHarness(sqs, queue_url, dlq_url)
     handler.runtime.cache_clear()
-
-
-def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from orders_common.events import OrderEvent, message_attributes
@@ -35,7 +34,3 @@ def send_raw(sqs: Any, queue_url: str, event: OrderEvent | str) -> str:
             MessageAttributes=message_attributes(event),
         )["MessageId"]
     )
-
-
-def body_of(message: dict[str, Any]) -> dict[str, Any]:
-    return dict(json.loads(message["body"])) if isinstance(message.get("body"), str) else dict(message["body"])

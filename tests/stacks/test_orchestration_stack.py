@@ -15,7 +15,7 @@ ROUTES = high_value_routes()
 
 
 def resources(app: SynthesizedApp, resource_type: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in app.templates["OrdersOrchestration"]["Resources"].items() if v["Type"] == resource_type}
+    return app.resources("OrdersOrchestration", resource_type)
 
 
 def one(app: SynthesizedApp, resource_type: str) -> tuple[str, dict[str, Any]]:

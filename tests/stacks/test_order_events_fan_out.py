@@ -14,7 +14,7 @@ ROUTES = order_event_routes()
 
 
 def resources(app: SynthesizedApp, resource_type: str) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in app.templates["OrdersProcessing"]["Resources"].items() if v["Type"] == resource_type}
+    return app.resources("OrdersProcessing", resource_type)
 
 
 def test_filter_policies_exactly_as_rendered(dev_app: SynthesizedApp) -> None:

@@ -14,16 +14,8 @@ FOURTEEN_DAYS = 14 * 24 * 3600
 FOUR_DAYS = 4 * 24 * 3600
 
 
-def resources(app: SynthesizedApp, stack: str, resource_type: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: resource
-        for logical_id, resource in app.templates[stack]["Resources"].items()
-        if resource["Type"] == resource_type
-    }
-
-
 def queue_by_name(app: SynthesizedApp, name: str) -> tuple[str, dict[str, Any]]:
-    for logical_id, queue in resources(app, "OrdersProcessing", "AWS::SQS::Queue").items():
+    for logical_id, queue in app.resources("OrdersProcessing", "AWS::SQS::Queue").items():
         if queue["Properties"].get("QueueName") == name:
             return logical_id, queue["Properties"]
     raise AssertionError(f"no queue named {name}")
@@ -86,8 +78,8 @@ def test_dlq_redrive_allow_policy_names_only_its_source(dev_app: SynthesizedApp,
 
 
 def test_every_queue_has_a_dlq_or_is_one(dev_app: SynthesizedApp) -> None:
-    queues = resources(dev_app, "OrdersProcessing", "AWS::SQS::Queue")
-    subscriptions = resources(dev_app, "OrdersProcessing", "AWS::SNS::Subscription")
+    queues = dev_app.resources("OrdersProcessing", "AWS::SQS::Queue")
+    subscriptions = dev_app.resources("OrdersProcessing", "AWS::SNS::Subscription")
     queue_dlqs = {
         queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for queue in queues.values()
@@ -106,9 +98,9 @@ def test_every_queue_has_a_dlq_or_is_one(dev_app: SynthesizedApp) -> None:
 
 
 def test_every_queue_denies_requests_without_tls(dev_app: SynthesizedApp) -> None:
-    queues = resources(dev_app, "OrdersProcessing", "AWS::SQS::Queue")
+    queues = dev_app.resources("OrdersProcessing", "AWS::SQS::Queue")
     protected: set[str] = set()
-    for policy in resources(dev_app, "OrdersProcessing", "AWS::SQS::QueuePolicy").values():
+    for policy in dev_app.resources("OrdersProcessing", "AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any(
             s["Effect"] == "Deny"
@@ -148,9 +140,9 @@ def test_consumers_report_batch_item_failures(dev_app: SynthesizedApp) -> None:
 
 
 def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: SynthesizedApp) -> None:
-    queues = resources(dev_app, "OrdersProcessing", "AWS::SQS::Queue")
-    functions = resources(dev_app, "OrdersProcessing", "AWS::Lambda::Function")
-    mappings = resources(dev_app, "OrdersProcessing", "AWS::Lambda::EventSourceMapping")
+    queues = dev_app.resources("OrdersProcessing", "AWS::SQS::Queue")
+    functions = dev_app.resources("OrdersProcessing", "AWS::Lambda::Function")
+    mappings = dev_app.resources("OrdersProcessing", "AWS::Lambda::EventSourceMapping")
     for mapping in mappings.values():
         props = mapping["Properties"]
         queue = queues[props["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
@@ -182,7 +174,7 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
 def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: set[str]) -> None:
     functions = [
         f["Properties"]
-        for f in resources(dev_app, "OrdersProcessing", "AWS::Lambda::Function").values()
+        for f in dev_app.resources("OrdersProcessing", "AWS::Lambda::Function").values()
         if f["Properties"]["Handler"] == handler
     ]
     assert len(functions) == 1
@@ -206,7 +198,7 @@ def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: se
 
 
 def test_consumers_may_send_to_their_dlq_and_consume_only_their_queue(dev_app: SynthesizedApp) -> None:
-    policies = resources(dev_app, "OrdersProcessing", "AWS::IAM::Policy")
+    policies = dev_app.resources("OrdersProcessing", "AWS::IAM::Policy")
     for name, dlq_prefix, queue_prefix in (
         ("OrderProcessor", "OrderProcessingQueueDeadLetterQueue", "OrderProcessingQueue"),
         ("BalanceUpdater", "BalanceUpdatesQueueDeadLetterQueue", "BalanceUpdatesQueue"),
