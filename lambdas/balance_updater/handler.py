@@ -25,6 +25,9 @@ from orders_common.failures import FailurePolicy
 
 logger = Logger()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# Report failures per record (batchItemFailures) even when every record of a batch fails, as the
+# other consumers do: raising would turn a routine retry into an invocation error (and an alarm).
+processor.raise_on_entire_batch_failure = False
 
 
 @dataclass

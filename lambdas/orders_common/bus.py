@@ -2,7 +2,8 @@
 
 PutEvents can accept a request and still fail some entries (``FailedEntryCount``). Failed
 entries are retried with backoff; any that still fail raise :class:`PutEventsError` naming
-each one, so nothing is dropped silently.
+each one, so nothing is dropped silently. An event over EventBridge's 256 KB entry limit is
+refused before any is put, with :class:`~orders_common.errors.PayloadTooLargeError`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.validation import validate
 
+from orders_common.errors import PayloadTooLargeError
+
 ORDERS_SOURCE = "com.myapp.orders"
 ORDER_CREATED = "OrderCreated"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PUT_EVENTS_MAX_ENTRIES = 10
+#: EventBridge's limit on one PutEvents entry (Source + DetailType + Detail, UTF-8 bytes).
+PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024
 #: Entries failing with these codes may pass on a retry; others (a malformed entry) will not.
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
 
@@ -64,6 +69,8 @@ class BusPublisher:
 
     def put(self, events: Sequence[BusEvent]) -> list[str]:
         """Put ``events``; returns their event ids. Raises PutEventsError for entries that still fail."""
+        for event in events:  # all or nothing: refuse before putting any
+            self._check_size(event)
         event_ids: list[str] = []
         failed: list[tuple[BusEvent, str, str]] = []
         for start in range(0, len(events), PUT_EVENTS_MAX_ENTRIES):
@@ -95,6 +102,15 @@ class BusPublisher:
                 break
             pending = [event for event, _, _ in retryable]
         return event_ids, permanent + retryable
+
+    def _check_size(self, event: BusEvent) -> None:
+        entry = self._entry(event)
+        size = sum(len(entry[field].encode()) for field in ("Source", "DetailType", "Detail"))
+        if size > PUT_EVENTS_MAX_ENTRY_BYTES:
+            raise PayloadTooLargeError(
+                f"{event.detail_type} event is {size} bytes (source, detail-type and detail); "
+                f"EventBridge accepts at most {PUT_EVENTS_MAX_ENTRY_BYTES} bytes per entry: not put"
+            )
 
     def _entry(self, event: BusEvent) -> dict[str, Any]:
         return {

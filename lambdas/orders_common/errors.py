@@ -11,6 +11,13 @@ class PoisonMessageError(Exception):
     """The message can never succeed (bad JSON, schema violation): dead-letter it now, with the reason."""
 
 
+class PayloadTooLargeError(PoisonMessageError, ValueError):
+    """A message or event over its service's size limit: refused before sending, since resending cannot help.
+
+    A PoisonMessageError, so a consumer whose output is refused dead-letters its input at once, with this reason.
+    """
+
+
 class TransientError(Exception):
     """A failure that may pass if the message is retried later (throttling, timeouts, an order not yet seen)."""
 

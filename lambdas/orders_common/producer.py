@@ -5,6 +5,8 @@
 - FIFO sends need a message group id (the ordering key) and a deduplication id.
 - Batch sends are chunked to SQS's limits (10 entries, 256 KiB); entries SQS fails are retried,
   and any entry that still fails raises :class:`BatchSendError` naming it: nothing is dropped silently.
+- A message over 256 KiB (body plus attributes, as SQS counts them) is refused before anything is
+  sent, with :class:`~orders_common.errors.PayloadTooLargeError` saying which one and by how much.
 
 Example:
     >>> import boto3
@@ -29,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from orders_common.backoff import retry_delay_seconds
+from orders_common.errors import PayloadTooLargeError
 
 SQS_MAX_BATCH_ENTRIES = 10
 SQS_MAX_PAYLOAD_BYTES = 256 * 1024
@@ -42,6 +45,23 @@ def _json_default(value: Any) -> Any:
 
 def encode_body(body: Mapping[str, Any] | str) -> str:
     return body if isinstance(body, str) else json.dumps(body, default=_json_default, separators=(",", ":"))
+
+
+def message_size(body: str, attributes: Mapping[str, Mapping[str, str]]) -> int:
+    """The size SQS counts against its limit: the body, and each attribute's name, type and value (UTF-8)."""
+    size = len(body.encode())
+    for name, value in attributes.items():
+        size += len(name.encode()) + len(value["DataType"].encode()) + len(value.get("StringValue", "").encode())
+    return size
+
+
+def check_size(body: str, attributes: Mapping[str, Mapping[str, str]], event_type: str) -> None:
+    size = message_size(body, attributes)
+    if size > SQS_MAX_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(
+            f"{event_type} message is {size} bytes (body and attributes); "
+            f"SQS accepts at most {SQS_MAX_PAYLOAD_BYTES} bytes: not sent"
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +152,8 @@ class MessageProducer:
 
     def send_batch(self, messages: Sequence[OutgoingMessage]) -> BatchResult:
         """Send all ``messages``; retry entries SQS failed on its side; raise if any still failed."""
+        for message in messages:  # all or nothing: refuse an oversize batch before sending any of it
+            self._params(message)
         result = BatchResult()
         failed: list[FailedEntry] = []
         for chunk in self._chunks(messages):
@@ -193,6 +215,7 @@ class MessageProducer:
         for name, value in message.attributes.items():
             attributes[name] = {"DataType": "String", "StringValue": value}
         params: dict[str, Any] = {"MessageBody": encode_body(message.body), "MessageAttributes": attributes}
+        check_size(params["MessageBody"], attributes, message.event_type)
         if self.fifo:
             if not message.group_id or not message.deduplication_id:
                 raise ValueError("a FIFO queue needs group_id and deduplication_id on every message")
