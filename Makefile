@@ -8,8 +8,11 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 CDK := node_modules/.bin/cdk
+# The local cloud: port, and SQS visibility timeouts x this factor (retries in seconds, not minutes).
+export LOCALCLOUD_PORT ?= 4599
+export LOCALCLOUD_TIME_SCALE ?= 0.02
 
-.PHONY: help install synth test snapshots lint deploy diagram clean
+.PHONY: help install synth test test-fast snapshots lint deploy diagram clean up down demo
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,8 +33,20 @@ install: .make/python-deps node_modules/.package-lock.json  ## create .venv and 
 synth: install  ## cdk synth of every stack into cdk.out/, cdk-nag included (fails on any finding)
 	$(CDK) synth --quiet -c stage=$(STAGE)
 
-test: install  ## the whole test suite
+test: install  ## the whole test suite, end-to-end tests on a local cloud of their own included
 	$(BIN)/pytest
+
+test-fast: install  ## the suite without the end-to-end tests
+	$(BIN)/pytest -m "not e2e"
+
+up: install  ## start the local cloud (moto + localcloud.compat) in the background, or reuse it
+	$(BIN)/python -m localcloud up
+
+down:  ## stop the local cloud
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m localcloud down; fi
+
+demo: install  ## local cloud + cdk bootstrap/deploy + one of every path through the app, then a report
+	$(BIN)/python -m localcloud.demo
 
 snapshots: install  ## rewrite the template snapshots after an intended change
 	$(BIN)/pytest tests/stacks --snapshot-update
@@ -39,7 +54,7 @@ snapshots: install  ## rewrite the template snapshots after an intended change
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl
+	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl localcloud
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
@@ -48,4 +63,4 @@ diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (needs Gra
 	$(BIN)/eventctl diagram --cdk-out cdk.out --output docs/architecture
 
 clean:  ## remove generated files (keeps .venv and node_modules)
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make .localcloud

@@ -26,7 +26,9 @@ class OrderEventConsumer:
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
         event = parse_order_event(record)
-        self.logger.append_keys(correlation_id=event.correlation_id, order_id=event.order_id)
+        self.logger.append_keys(
+            correlation_id=event.correlation_id, order_id=event.order_id, event_type=event.event_type
+        )
         result = self.apply(event)
         self.logger.info(self.label, extra=result)
         return result

@@ -1,0 +1,257 @@
+"""Python Lambda functions without Docker: moto runs every invocation in a Docker container.
+
+Each function gets a warm execution environment, as on AWS: a subprocess
+(``localcloud/lambda_worker.py``) started on the first invocation in the function's unpacked code
+with the function's environment (plus the local endpoint and dummy credentials), reused for later
+invocations, one at a time, and killed and replaced when an invocation overruns the function's
+timeout (the invocation fails with "Task timed out"). Handler output is appended to
+``<state dir>/logs/<function>.log``.
+
+Layers: a function may only use layers the local cloud knows. The pinned Powertools layer maps to
+the ``aws-lambda-powertools`` package installed next to the local cloud, and its version must be
+the one the layer carries (``event_constructs.powertools.POWERTOOLS_VERSION``). The interpreter is
+the local cloud's own Python, whatever the function's declared runtime.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from contextlib import ExitStack
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import IO, Any
+from unittest import mock
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
+
+from localcloud.settings import LocalCloudSettings
+
+GAP = "moto runs Lambda functions only in Docker"
+
+WORKER = Path(__file__).resolve().parent.parent / "lambda_worker.py"
+
+
+@dataclass(frozen=True)
+class KnownLayer:
+    """A public layer the local cloud provides from an installed package."""
+
+    account: str
+    name_prefix: str
+    version: int
+    package: str
+    package_version: str
+
+    def matches(self, layer_arn: str) -> bool:
+        parts = layer_arn.split(":")  # arn:aws:lambda:region:account:layer:name:version
+        return len(parts) == 8 and parts[4] == self.account and parts[6].startswith(self.name_prefix)
+
+
+def known_layers() -> tuple[KnownLayer, ...]:
+    from event_constructs import powertools
+
+    return (
+        KnownLayer(
+            account=powertools.POWERTOOLS_LAYER_ACCOUNT,
+            name_prefix="AWSLambdaPowertoolsPythonV3-",
+            version=powertools.POWERTOOLS_LAYER_VERSION,
+            package="aws-lambda-powertools",
+            package_version=powertools.POWERTOOLS_VERSION,
+        ),
+    )
+
+
+class UnknownLayerError(Exception):
+    pass
+
+
+def check_layer(layer_arn: str) -> KnownLayer:
+    """The known layer behind ``layer_arn``, its package installed at the layer's version, or a clear error."""
+    for layer in known_layers():
+        if layer.matches(layer_arn):
+            if int(layer_arn.rsplit(":", 1)[1]) != layer.version:
+                raise UnknownLayerError(f"{layer_arn}: the local cloud provides version {layer.version} only")
+            installed = metadata.version(layer.package)
+            if installed != layer.package_version:
+                raise UnknownLayerError(
+                    f"{layer_arn} carries {layer.package} {layer.package_version}, but {installed} is installed"
+                )
+            return layer
+    raise UnknownLayerError(f"{layer_arn} is not a layer the local cloud knows (see lambda_runtime.known_layers)")
+
+
+def _public_layer_version(backend: LambdaBackend, layer_arn: str) -> LayerVersion:
+    layer = check_layer(layer_arn)
+    name = layer_arn.split(":")[6]
+    empty_zip = io.BytesIO()
+    zipfile.ZipFile(empty_zip, "w").close()
+    version = LayerVersion(  # type: ignore[abstract]
+        {"LayerName": name, "Content": {"ZipFile": base64.b64encode(empty_zip.getvalue()).decode()}},
+        account_id=layer.account,
+        region=layer_arn.split(":")[3],
+    )
+    version.version = layer.version
+    version.description = f"provided locally by the installed {layer.package} {layer.package_version}"
+    return version
+
+
+def fingerprint(function: LambdaFunction) -> str:
+    """What an execution environment is made from: a change to any of it needs a new one (as on AWS)."""
+    return json.dumps(
+        [function.code_sha_256, function.handler, function.timeout, function.environment_vars, function.layers],
+        sort_keys=True,
+        default=str,
+    )
+
+
+class ExecutionEnvironment:
+    """One warm worker process for one function."""
+
+    def __init__(self, function: LambdaFunction, settings: LocalCloudSettings) -> None:
+        self.function = function
+        self.settings = settings
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[str] | None = None
+        self.fingerprint = fingerprint(function)
+
+    def _code_dir(self) -> Path:
+        directory = self.settings.state_dir / "lambda" / self.function.code_sha_256.replace("/", "_").replace("+", "-")
+        if not (directory / ".unpacked").exists():
+            directory.mkdir(parents=True, exist_ok=True)
+            zipfile.ZipFile(io.BytesIO(self.function.code_bytes)).extractall(directory)
+            (directory / ".unpacked").touch()
+        return directory
+
+    def _environment(self) -> dict[str, str]:
+        function = self.function
+        for layer in function.layers:
+            check_layer(layer["Arn"])
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            **{k: str(v) for k, v in (function.environment_vars or {}).items()},
+            **self.settings.client_environment(),
+            "_HANDLER": function.handler,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"localcloud/{uuid.uuid4().hex}",
+            "LAMBDA_TASK_ROOT": str(self._code_dir()),
+            "LOCALCLOUD_FUNCTION_ARN": function.function_arn,
+            # No X-Ray daemon here: Powertools' tracer would only warn about a missing segment.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _start(self) -> subprocess.Popen[str]:
+        log_dir = self.settings.state_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log: IO[str] = (log_dir / f"{self.function.function_name}.log").open("a")
+        return subprocess.Popen(
+            [sys.executable, str(WORKER)],
+            cwd=self._code_dir(),
+            env=self._environment(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def invoke(self, event: Any) -> tuple[Any, bool]:
+        """``(payload, errored)``: the handler's result, or an error payload as Lambda reports it."""
+        with self.lock:
+            if self.process is None or self.process.poll() is not None:
+                self.process = self._start()
+            process = self.process
+            assert process.stdin is not None and process.stdout is not None
+            timeout = float(self.function.timeout)
+            request = {"request_id": str(uuid.uuid4()), "deadline": time.time() + timeout, "event": event}
+            try:
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+            except BrokenPipeError:
+                self.stop()
+                return {"errorType": "Runtime.ExitError", "errorMessage": "the runtime exited"}, True
+            with selectors.DefaultSelector() as selector:
+                selector.register(process.stdout, selectors.EVENT_READ)
+                ready = selector.select(timeout)
+            if not ready:
+                self.stop()
+                return {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"Task timed out after {timeout:.2f} seconds",
+                }, True
+            line = process.stdout.readline()
+            if not line:
+                self.stop()
+                return {
+                    "errorType": "Runtime.ExitError",
+                    "errorMessage": "the runtime exited during the invocation",
+                }, True
+            answer = json.loads(line)
+            return answer["payload"], not answer["ok"]
+
+
+class Runtime:
+    """Execution environments by function ARN; a changed function (code or configuration) gets a new one."""
+
+    def __init__(self, settings: LocalCloudSettings) -> None:
+        self.settings = settings
+        self._environments: dict[str, ExecutionEnvironment] = {}
+        self._lock = threading.Lock()
+
+    def environment(self, function: LambdaFunction) -> ExecutionEnvironment:
+        with self._lock:
+            current = self._environments.get(function.function_arn)
+            if current is None or current.fingerprint != fingerprint(function) or current.function is not function:
+                if current:
+                    current.stop()
+                current = ExecutionEnvironment(function, self.settings)
+                self._environments[function.function_arn] = current
+            return current
+
+    def stop(self) -> None:
+        with self._lock:
+            for environment in self._environments.values():
+                environment.stop()
+            self._environments.clear()
+
+
+def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
+    runtime = Runtime(settings)
+    stack.callback(runtime.stop)
+    original_layer_lookup = LambdaBackend.layers_versions_by_arn
+
+    def layers_versions_by_arn(self: LambdaBackend, layer_version_arn: str) -> LayerVersion | None:
+        found = original_layer_lookup(self, layer_version_arn)
+        if found is None and any(layer.matches(layer_version_arn) for layer in known_layers()):
+            return _public_layer_version(self, layer_version_arn)
+        return found
+
+    def invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+        if isinstance(event, str):
+            event = json.loads(event) if event else {}
+        payload, errored = runtime.environment(self).invoke(event if event is not None else {})
+        return json.dumps(payload), errored, ""
+
+    stack.enter_context(mock.patch.object(LambdaBackend, "layers_versions_by_arn", layers_versions_by_arn))
+    stack.enter_context(mock.patch.object(LambdaFunction, "_invoke_lambda", invoke_lambda))

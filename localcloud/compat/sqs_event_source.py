@@ -1,0 +1,185 @@
+"""SQS event source mappings that poll as Lambda does. moto's mapping pushes one record per invoke,
+only when a message is sent, and ignores ``batchItemFailures``, so retries, partial batch failures and
+the DLQ after ``maxReceiveCount`` never happen.
+
+Here each mapping gets a poller thread that, like Lambda's: receives up to the batch size (waiting
+up to ``MaximumBatchingWindowInSeconds`` to fill a batch), invokes the function once with the whole
+batch, deletes the records that succeeded, and leaves the rest on the queue, where their receive
+count grows and the queue's redrive policy moves them to the DLQ. A failed invocation (error or
+timeout) leaves the whole batch. FIFO order comes from the queue: SQS does not hand out a message
+group's next message while one is in flight. One poller per mapping: no concurrent invocations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from contextlib import ExitStack
+from typing import Any
+from unittest import mock
+
+import boto3
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
+from moto.utilities.arns import parse_arn
+
+from localcloud.settings import LocalCloudSettings
+
+GAP = "moto's SQS event source mapping sends one record per invoke, on send only, ignoring batchItemFailures"
+
+logger = logging.getLogger("localcloud.event_source")
+
+RECORD_ATTRIBUTES = (
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SenderId",
+    "ApproximateFirstReceiveTimestamp",
+    "MessageGroupId",
+    "MessageDeduplicationId",
+    "SequenceNumber",
+)
+
+
+def _record_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dataType": value["DataType"],
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": [],
+        "binaryListValues": [],
+    }
+
+
+def lambda_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message as a record of the event Lambda passes to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {k: v for k, v in message.get("Attributes", {}).items() if k in RECORD_ATTRIBUTES},
+        "messageAttributes": {k: _record_attribute(v) for k, v in message.get("MessageAttributes", {}).items()},
+        "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": parse_arn(queue_arn).region,
+    }
+
+
+def failed_message_ids(response: Any, message_ids: list[str], reports_item_failures: bool) -> list[str]:
+    """The records to leave on the queue after a successful invocation (Lambda's rules).
+
+    >>> failed_message_ids({"batchItemFailures": [{"itemIdentifier": "b"}]}, ["a", "b"], True)
+    ['b']
+    >>> failed_message_ids({"batchItemFailures": [{"itemIdentifier": "zz"}]}, ["a", "b"], True)
+    ['a', 'b']
+    >>> failed_message_ids(None, ["a"], True)
+    []
+    """
+    if not reports_item_failures or not response:
+        return []
+    try:
+        failed = [item["itemIdentifier"] for item in response.get("batchItemFailures") or []]
+    except (AttributeError, KeyError, TypeError):
+        return list(message_ids)  # a malformed response fails the whole batch
+    if any(not identifier or identifier not in message_ids for identifier in failed):
+        return list(message_ids)
+    return [m for m in message_ids if m in failed]
+
+
+class Poller(threading.Thread):
+    def __init__(self, mapping: EventSourceMapping, settings: LocalCloudSettings, stopping: threading.Event) -> None:
+        super().__init__(name=f"esm-{mapping.uuid}", daemon=True)
+        self.mapping = mapping
+        self.settings = settings
+        self.stopping = stopping
+        arn = parse_arn(mapping.event_source_arn)
+        self.queue_arn = mapping.event_source_arn
+        self.queue_url = f"{settings.endpoint}/{arn.account}/{arn.resource_id}"
+        self.sqs = boto3.client("sqs", endpoint_url=settings.endpoint, **_credentials(arn.region))
+        self.invocations = 0
+
+    def _alive(self) -> bool:
+        backend = lambda_backends[self.mapping.account_id][self.mapping.region]
+        return not self.stopping.is_set() and self.mapping.uuid in backend._event_source_mappings
+
+    def _receive(self) -> list[dict[str, Any]]:
+        batch_size = int(self.mapping.batch_size or 10)
+        window = float(self.mapping.max_batch_window or 0)
+        deadline = time.monotonic() + window
+        messages: list[dict[str, Any]] = []
+        while len(messages) < batch_size:
+            got = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(10, batch_size - len(messages)),
+                WaitTimeSeconds=0 if messages else 1,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            messages.extend(got)
+            if not got and (not messages or time.monotonic() >= deadline):
+                break
+            if got and time.monotonic() >= deadline:
+                break
+        return messages
+
+    def poll_once(self) -> int:
+        """One receive-invoke-delete round; the number of records passed to the function."""
+        if not self.mapping.enabled:
+            return 0
+        messages = self._receive()
+        if not messages:
+            return 0
+        backend: LambdaBackend = lambda_backends[self.mapping.account_id][self.mapping.region]
+        function = backend.get_function(self.mapping.function_arn)
+        event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
+        payload, errored, _ = function._invoke_lambda(event)  # type: ignore[arg-type]  # ours takes the event
+        self.invocations += 1
+        ids = [m["MessageId"] for m in messages]
+        if errored:
+            logger.warning("%s failed on a batch of %d: %s", function.function_name, len(ids), payload[:500])
+            return len(ids)
+        reports = "ReportBatchItemFailures" in (self.mapping.function_response_types or [])
+        failed = set(failed_message_ids(json.loads(payload), ids, reports))
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            chunk = done[start : start + 10]
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+        return len(ids)
+
+    def run(self) -> None:
+        while self._alive():
+            try:
+                if not self.poll_once():
+                    self.stopping.wait(self.settings.poll_interval_seconds)
+            except Exception:
+                logger.exception("event source mapping %s", self.mapping.uuid)
+                self.stopping.wait(1)
+
+
+def _credentials(region: str) -> dict[str, str]:
+    return {"region_name": region, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
+    stopping = threading.Event()
+    stack.callback(stopping.set)
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: LambdaBackend, spec: dict[str, Any]) -> EventSourceMapping:
+        from moto.sqs.models import sqs_backends
+
+        mapping = original(self, spec)
+        if parse_arn(mapping.event_source_arn).service != "sqs":
+            return mapping
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.queue_arn == mapping.event_source_arn:
+                queue.lambda_event_source_mappings.pop(mapping.function_arn, None)  # no push on send
+        Poller(mapping, settings, stopping).start()
+        return mapping
+
+    stack.enter_context(mock.patch.object(LambdaBackend, "create_event_source_mapping", create_event_source_mapping))

@@ -1,0 +1,312 @@
+"""``make demo``: start (or reuse) the local cloud, deploy the app with the cdk CLI, drive one of
+every path through it, wait until the system is quiet, and report what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from localcloud import server
+from localcloud.deploy import DeployError, deploy, describe
+from localcloud.settings import LocalCloudSettings
+from localcloud.workload import ORDER_QUEUE, Case, cases, expected_balances
+
+QUIET_ROUNDS = 3
+
+
+@dataclass
+class Sent:
+    case: Case
+    message_id: str
+
+
+def send(settings: LocalCloudSettings, workload: list[Case]) -> list[Sent]:
+    """Send each case to the order queue, one at a time, in order."""
+    sqs = settings.client("sqs")
+    url = sqs.get_queue_url(QueueName=ORDER_QUEUE)["QueueUrl"]
+    sent = []
+    for case in workload:
+        if case.message is None:
+            response = sqs.send_message(QueueUrl=url, MessageBody=case.raw_body)
+        else:
+            attributes = {"event_type": case.message.event_type, **case.message.attributes}
+            response = sqs.send_message(
+                QueueUrl=url,
+                MessageBody=json.dumps(case.body),
+                MessageAttributes={k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()},
+            )
+        sent.append(Sent(case, response["MessageId"]))
+    return sent
+
+
+def queue_depths(settings: LocalCloudSettings) -> dict[str, tuple[int, int]]:
+    """Queue name -> (visible, in flight)."""
+    sqs = settings.client("sqs")
+    depths = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
+        depths[url.rsplit("/", 1)[-1]] = (
+            int(attributes["ApproximateNumberOfMessages"]),
+            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        )
+    return depths
+
+
+def is_dead_letter_queue(name: str) -> bool:
+    return "dlq" in name or "dead-letter" in name
+
+
+def running_executions(settings: LocalCloudSettings) -> int:
+    sfn = settings.client("stepfunctions")
+    return sum(
+        len(sfn.list_executions(stateMachineArn=m["stateMachineArn"], statusFilter="RUNNING")["executions"])
+        for m in sfn.list_state_machines()["stateMachines"]
+    )
+
+
+def wait_until_quiet(
+    settings: LocalCloudSettings, timeout_seconds: float = 180, on_poll: Callable[[int, int], None] = lambda q, e: None
+) -> float:
+    """Poll until no work queue holds a message and no execution runs, several polls in a row."""
+    started = time.monotonic()
+    quiet = 0
+    while time.monotonic() - started < timeout_seconds:
+        pending = sum(v + f for name, (v, f) in queue_depths(settings).items() if not is_dead_letter_queue(name))
+        executions = running_executions(settings)
+        on_poll(pending, executions)
+        quiet = quiet + 1 if pending == 0 and executions == 0 else 0
+        if quiet >= QUIET_ROUNDS:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    raise TimeoutError(f"the system was still busy after {timeout_seconds:.0f} s")
+
+
+@dataclass
+class Report:
+    queues: dict[str, tuple[int, int]]
+    received: dict[str, Counter[str]]
+    executions: list[dict[str, Any]]
+    balances: dict[str, Decimal]
+    expected_balances: dict[str, Decimal]
+    dead_letters: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+
+
+def _function_queues(settings: LocalCloudSettings) -> dict[str, str]:
+    """Function name -> the queue its event source mapping reads."""
+    mappings = settings.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    return {m["FunctionArn"].rsplit(":", 1)[-1]: m["EventSourceArn"].rsplit(":", 1)[-1] for m in mappings}
+
+
+def received_event_types(settings: LocalCloudSettings, run: str) -> dict[str, Counter[str]]:
+    """Subscriber queue -> event types its consumer applied in this run (from the functions' JSON logs)."""
+    received: dict[str, Counter[str]] = defaultdict(Counter)
+    for function, queue in _function_queues(settings).items():
+        log = settings.state_dir / "logs" / f"{function}.log"
+        if not log.exists():
+            continue
+        seen = set()
+        for line in log.read_text().splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            correlation = str(entry.get("correlation_id", ""))
+            if not correlation.startswith(f"demo-{run}-") or "event_type" not in entry or "outcome" not in entry:
+                continue
+            key = (entry.get("order_id"), entry["event_type"], correlation)
+            if key not in seen:
+                seen.add(key)
+                received[queue][entry["event_type"]] += 1
+    received.update(_analytics_event_types(settings, run))
+    return dict(received)
+
+
+def _analytics_event_types(settings: LocalCloudSettings, run: str) -> dict[str, Counter[str]]:
+    s3 = settings.client("s3")
+    counts: Counter[str] = Counter()
+    for bucket in s3.list_buckets()["Buckets"]:
+        if "data-lake" not in bucket["Name"] or "access-logs" in bucket["Name"]:
+            continue
+        seen = set()
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"], Prefix="events/"):
+            for item in page.get("Contents", []):
+                for line in s3.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read().decode().splitlines():
+                    event = json.loads(line)
+                    text = json.dumps(event)
+                    if f"demo-{run}-" in text and event.get("message_id") not in seen:
+                        seen.add(event.get("message_id"))
+                        counts[str(event.get("event_type") or event.get("event", {}).get("event_type"))] += 1
+    return {"analytics-ingestion": counts} if counts else {}
+
+
+def executions(settings: LocalCloudSettings, run: str) -> list[dict[str, Any]]:
+    sfn = settings.client("stepfunctions")
+    found = []
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            described = sfn.describe_execution(executionArn=execution["executionArn"])
+            execution_input = json.loads(described["input"])
+            if f"-{run}-" not in str(execution_input.get("order_id")):
+                continue
+            found.append(
+                {
+                    "state_machine": machine["name"],
+                    "input": execution_input,
+                    "status": described["status"],
+                    "output": json.loads(described["output"]) if described.get("output") else None,
+                }
+            )
+    return sorted(found, key=lambda e: str(e["input"].get("order_id")))
+
+
+def balances(settings: LocalCloudSettings, accounts: list[str]) -> dict[str, Decimal]:
+    table_name = next(t for t in settings.client("dynamodb").list_tables()["TableNames"] if "balances" in t.lower())
+    dynamodb = settings.client("dynamodb")
+    found = {}
+    for account in accounts:
+        item = dynamodb.get_item(
+            TableName=table_name, Key={"account_id": {"S": account}, "entry": {"S": "BALANCE"}}
+        ).get("Item")
+        if item:
+            found[account] = Decimal(item["balance"]["N"])
+    return found
+
+
+def dead_letters(settings: LocalCloudSettings) -> dict[str, list[dict[str, str]]]:
+    """DLQ name -> its messages with the reason each carries (handler or EventBridge attributes)."""
+    sqs = settings.client("sqs")
+    held: dict[str, list[dict[str, str]]] = {}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        name = url.rsplit("/", 1)[-1]
+        if not is_dead_letter_queue(name):
+            continue
+        messages: dict[str, dict[str, str]] = {}
+        for _ in range(5):
+            batch = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+            ).get("Messages", [])
+            for message in batch:
+                attributes = {k: v.get("StringValue", "") for k, v in message.get("MessageAttributes", {}).items()}
+                reason = attributes.get("failure_reason") or attributes.get("ERROR_MESSAGE") or "(no reason attribute)"
+                messages[message["MessageId"]] = {"reason": reason, "body": message["Body"][:80]}
+            if not batch:
+                break
+        if messages:
+            held[name] = list(messages.values())
+    return held
+
+
+def gather(settings: LocalCloudSettings, run: str) -> Report:
+    expected = expected_balances(run)
+    return Report(
+        queues=queue_depths(settings),
+        received=received_event_types(settings, run),
+        executions=executions(settings, run),
+        balances=balances(settings, sorted(expected)),
+        expected_balances=expected,
+        dead_letters=dead_letters(settings),
+    )
+
+
+def show(report: Report, console: Console) -> None:
+    queues = Table(title="queues (after the run)")
+    for column in ("queue", "visible", "in flight"):
+        queues.add_column(column)
+    for name, (visible, in_flight) in sorted(report.queues.items()):
+        queues.add_row(name, str(visible), str(in_flight))
+    console.print(queues)
+
+    received = Table(title="what each subscriber applied, by event type")
+    received.add_column("consumer's queue")
+    received.add_column("event types")
+    for queue, counts in sorted(report.received.items()):
+        received.add_row(queue, ", ".join(f"{t} x{n}" for t, n in sorted(counts.items())))
+    console.print(received)
+
+    flows = Table(title="state machine executions")
+    for column in ("order", "input", "status", "outcome"):
+        flows.add_column(column, overflow="fold")
+    for execution in report.executions:
+        output = execution["output"] or {}
+        outcome = ", ".join(
+            f"{key}: {', '.join(f'{k}={v}' for k, v in value.items() if isinstance(v, str | int | float))}"
+            for key, value in output.items()
+            if isinstance(value, dict)
+        )
+        flows.add_row(
+            str(execution["input"].get("order_id")), json.dumps(execution["input"]), execution["status"], outcome[:300]
+        )
+    console.print(flows)
+
+    money = Table(title="balance per account")
+    for column in ("account", "balance", "expected"):
+        money.add_column(column)
+    for account, expected in sorted(report.expected_balances.items()):
+        money.add_row(account, str(report.balances.get(account, "-")), str(expected))
+    console.print(money)
+
+    held = Table(title="dead-letter queues: what is held and why")
+    for column in ("queue", "reason", "body"):
+        held.add_column(column, overflow="fold")
+    for name, messages in sorted(report.dead_letters.items()):
+        for message in messages:
+            held.add_row(name, message["reason"], message["body"])
+    console.print(held)
+
+
+def main() -> None:
+    console = Console()
+    settings = LocalCloudSettings.from_environment()
+    started = server.up(settings)
+    console.print(
+        f"local cloud {'started' if started else 'reused'} at {settings.endpoint} (time scale {settings.time_scale})"
+    )
+    with console.status("bootstrapping and deploying every stack with the cdk CLI ..."):
+        try:
+            console.print(describe(deploy(settings, os.environ.get("STAGE", "dev"))))
+        except DeployError as error:
+            console.print(f"[red]{error}[/red]")
+            raise SystemExit(1) from None
+    run = time.strftime("%H%M%S")
+    workload = cases(run)
+    sent = send(settings, workload)
+    console.print(f"sent {len(sent)} messages to {ORDER_QUEUE} (run {run}):")
+    for item in sent:
+        console.print(f"  • {item.case.path}")
+    with console.status("waiting until the system is quiet ...") as status:
+
+        def progress(pending: int, running: int) -> None:
+            status.update(
+                f"waiting until the system is quiet: {pending} messages queued or in flight, "
+                f"{running} executions running"
+            )
+
+        took = wait_until_quiet(settings, on_poll=progress)
+    console.print(f"quiet after {took:.1f} s")
+    show(gather(settings, run), console)
+    logs = Path(settings.state_dir) / "logs"
+    console.print(
+        "\nLook further with the operator CLI, pointed at the local cloud:\n"
+        f"  export AWS_ENDPOINT_URL={settings.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+        "AWS_DEFAULT_REGION=us-east-1\n"
+        "  .venv/bin/eventctl dlq list            # then: eventctl dlq show order-processing-dlq\n"
+        "  .venv/bin/eventctl replay --help       # re-deliver archived events\n"
+        f"Function logs (JSON lines): {logs}/\n"
+        "Stop the local cloud with: make down"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""EventBridge, Step Functions and SQS gaps: plain moto lacking each, then the compat module closing it."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto.events.utils import EventTemplateParser
+
+from localcloud.compat import (
+    cfn_change_set_exports,
+    events_archive_cfn,
+    events_bus_ref,
+    events_input_transformer,
+    events_replay,
+    events_stepfunctions_target,
+    installed,
+    sqs_fifo_deduplication,
+    sqs_time_scale,
+    stepfunctions_interpreter,
+)
+from localcloud.settings import LocalCloudSettings
+from tests.localcloud.conftest import deploy_template, physical_ids
+
+pytestmark = pytest.mark.usefixtures("aws")
+
+BUS = {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}}
+ARCHIVE = {
+    "Type": "AWS::Events::Archive",
+    "Properties": {
+        "SourceArn": {"Fn::GetAtt": ["Bus", "Arn"]},
+        "EventPattern": {"source": ["shop"]},
+        "RetentionDays": 1,
+    },
+}
+TRANSFORMER = {"InputPathsMap": {"id": "$.detail.id", "n": "$.detail.n"}, "InputTemplate": '{"order": <id>, "n": <n>}'}
+PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+
+
+def test_moto_still_renders_string_values_unquoted() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        EventTemplateParser.parse(
+            TRANSFORMER["InputTemplate"],
+            TRANSFORMER["InputPathsMap"],
+            {"detail": {"id": "o-1", "n": 2}, "ingestion-time": 0},
+        )
+
+
+def test_input_transformer_quotes_strings_as_aws_does() -> None:
+    with installed(events_input_transformer):
+        rendered = EventTemplateParser.parse(
+            TRANSFORMER["InputTemplate"], TRANSFORMER["InputPathsMap"], {"detail": {"id": "o-1", "n": 2}}
+        )
+    assert rendered == {"order": "o-1", "n": 2}
+
+
+def test_moto_still_fails_on_an_archive_pattern_object() -> None:
+    with pytest.raises(TypeError, match="JSON object must be str"):
+        deploy_template({"Bus": BUS, "Archive": ARCHIVE})
+
+
+def test_archive_with_a_pattern_object_is_created_with_its_name_as_physical_id() -> None:
+    with installed(events_archive_cfn, events_bus_ref):
+        stack = deploy_template(
+            {"Bus": BUS, "Archive": {**ARCHIVE, "Properties": {**ARCHIVE["Properties"], "ArchiveName": "all"}}}
+        )
+        assert physical_ids(stack)["Archive"] == "all"
+    assert json.loads(boto3.client("events").describe_archive(ArchiveName="all")["EventPattern"]) == {
+        "source": ["shop"]
+    }
+
+
+def test_moto_still_has_no_name_for_a_bus_ref() -> None:
+    stack = deploy_template({"Bus": BUS})
+    assert physical_ids(stack)["Bus"] != "orders"
+
+
+def test_bus_ref_is_its_name() -> None:
+    with installed(events_bus_ref, cfn_change_set_exports):  # outputs of change-set stacks need the latter
+        stack = deploy_template({"Bus": BUS}, {"Name": {"Value": {"Ref": "Bus"}}})
+        assert physical_ids(stack)["Bus"] == "orders"
+        outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+    assert outputs[0]["OutputValue"] == "orders"
+
+
+def _rule_to_state_machine(dead_letter: bool = False, transform: bool = True) -> tuple[str, str]:
+    sfn, events, sqs = boto3.client("stepfunctions"), boto3.client("events"), boto3.client("sqs")
+    machine = sfn.create_state_machine(name="flow", definition=PASS_MACHINE, roleArn="arn:aws:iam::123456789012:role/r")
+    events.put_rule(Name="to-flow", EventPattern=json.dumps({"source": ["shop"]}))
+    dlq = sqs.create_queue(QueueName="rule-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    target = {
+        "Id": "flow",
+        "Arn": machine["stateMachineArn"] + ("-missing" if dead_letter else ""),
+        "RoleArn": "arn:aws:iam::123456789012:role/r",
+        **({"InputTransformer": TRANSFORMER} if transform else {}),
+        "RetryPolicy": {"MaximumRetryAttempts": 2},
+        "DeadLetterConfig": {"Arn": dlq_arn},
+    }
+    events.put_targets(Rule="to-flow", Targets=[target])
+    return machine["stateMachineArn"], dlq
+
+
+def _put_order() -> None:
+    boto3.client("events").put_events(
+        Entries=[{"Source": "shop", "DetailType": "OrderCreated", "Detail": json.dumps({"id": "o-1", "n": 2})}]
+    )
+
+
+def test_moto_still_cannot_deliver_to_a_state_machine() -> None:
+    _rule_to_state_machine(transform=False)
+    with pytest.raises(NotImplementedError):
+        _put_order()
+
+
+def test_rule_starts_the_state_machine_with_the_transformed_input() -> None:
+    with installed(events_stepfunctions_target, events_input_transformer, stepfunctions_interpreter):
+        machine, _ = _rule_to_state_machine()
+        _put_order()
+        sfn = boto3.client("stepfunctions")
+        deadline = time.monotonic() + 20
+        while (
+            not (executions := sfn.list_executions(stateMachineArn=machine)["executions"])
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        assert len(executions) == 1
+        assert json.loads(sfn.describe_execution(executionArn=executions[0]["executionArn"])["input"]) == {
+            "order": "o-1",
+            "n": 2,
+        }
+
+
+def test_a_target_that_keeps_failing_goes_to_the_dead_letter_queue_with_the_reason() -> None:
+    with installed(
+        events_stepfunctions_target,
+        events_input_transformer,
+        stepfunctions_interpreter,
+        settings=LocalCloudSettings(time_scale=0.001),
+    ):
+        _, dlq = _rule_to_state_machine(dead_letter=True)
+        _put_order()
+        sqs = boto3.client("sqs")
+        deadline = time.monotonic() + 20
+        messages: list[dict[str, object]] = []
+        while not messages and time.monotonic() < deadline:
+            messages = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"]).get("Messages", [])
+            time.sleep(0.1)
+    attributes = {k: v["StringValue"] for k, v in messages[0]["MessageAttributes"].items()}  # type: ignore[attr-defined]
+    assert attributes["RETRY_ATTEMPTS"] == "2"
+    assert attributes["TARGET_ARN"].endswith("flow-missing")
+    assert "does not exist" in attributes["ERROR_MESSAGE"].lower() or attributes["ERROR_CODE"]
+    assert json.loads(messages[0]["Body"])["detail"] == {"id": "o-1", "n": 2}  # type: ignore[index]
+
+
+def test_moto_still_does_not_run_state_machines_made_by_cloudformation() -> None:
+    machine = {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {
+            "StateMachineName": "flow",
+            "DefinitionString": PASS_MACHINE,
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+        },
+    }
+    from moto.core.config import default_user_config
+
+    deploy_template({"Machine": machine})
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    try:
+        assert boto3.client("stepfunctions").list_state_machines()["stateMachines"] == []  # not in the running backend
+    finally:
+        default_user_config["stepfunctions"]["execute_state_machine"] = False
+
+
+def test_state_machine_made_by_cloudformation_runs() -> None:
+    machine = {
+        "Type": "AWS::StepFunctions::StateMachine",
+        "Properties": {
+            "StateMachineName": "flow",
+            "DefinitionString": PASS_MACHINE,
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+        },
+    }
+    with installed(stepfunctions_interpreter):
+        deploy_template({"Machine": machine})
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
+        deadline = time.monotonic() + 20
+        while (described := sfn.describe_execution(executionArn=execution))[
+            "status"
+        ] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == {"a": 1}
+
+
+def _archive_and_log_queue() -> tuple[str, str, str]:
+    events, sqs = boto3.client("events"), boto3.client("sqs")
+    bus = events.create_event_bus(Name="orders")["EventBusArn"]
+    archive = events.create_archive(ArchiveName="all", EventSourceArn=bus)["ArchiveArn"]
+    queue = sqs.create_queue(QueueName="seen")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="all", EventBusName="orders", EventPattern=json.dumps({"source": ["shop"]}))
+    events.put_targets(Rule="all", EventBusName="orders", Targets=[{"Id": "q", "Arn": queue_arn}])
+    old = datetime.now(UTC) - timedelta(hours=2)
+    events.put_events(
+        Entries=[{"Source": "shop", "DetailType": "Old", "Detail": "{}", "EventBusName": "orders", "Time": old}]
+    )
+    events.put_events(Entries=[{"Source": "shop", "DetailType": "New", "Detail": "{}", "EventBusName": "orders"}])
+    for message in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]:
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    return bus, archive, queue
+
+
+def _replay_last_hour(bus: str, archive: str, queue: str) -> list[str]:
+    now = datetime.now(UTC)
+    boto3.client("events").start_replay(
+        ReplayName="r",
+        EventSourceArn=archive,
+        EventStartTime=now - timedelta(hours=1),
+        EventEndTime=now + timedelta(minutes=1),
+        Destination={"Arn": bus},
+    )
+    messages = boto3.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    return sorted(json.loads(m["Body"])["detail-type"] for m in messages)
+
+
+def test_moto_still_replays_events_outside_the_window() -> None:
+    assert _replay_last_hour(*_archive_and_log_queue()) == ["New", "Old"]
+
+
+def test_replay_sends_only_the_window() -> None:
+    with installed(events_replay):
+        assert _replay_last_hour(*_archive_and_log_queue()) == ["New"]
+
+
+def _fifo(scope: str = "queue") -> str:
+    return boto3.client("sqs").create_queue(
+        QueueName=f"q-{scope}.fifo", Attributes={"FifoQueue": "true", "DeduplicationScope": scope}
+    )["QueueUrl"]
+
+
+def _send_receive_delete(url: str, dedup: str, group: str = "g") -> int:
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId=group, MessageDeduplicationId=dedup)
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return len(messages)
+
+
+def test_moto_still_forgets_a_deduplication_id_once_its_message_is_deleted() -> None:
+    url = _fifo()
+    assert [_send_receive_delete(url, "d-1"), _send_receive_delete(url, "d-1")] == [1, 1]
+
+
+def test_a_deduplication_id_is_remembered_for_five_minutes_after_deletion() -> None:
+    with installed(sqs_fifo_deduplication):
+        url = _fifo()
+        assert [_send_receive_delete(url, "d-1"), _send_receive_delete(url, "d-1")] == [1, 0]
+
+
+def test_moto_still_deduplicates_across_message_groups() -> None:
+    sqs = boto3.client("sqs")
+    url = _fifo("messageGroup")
+    for group in ("a", "b"):
+        sqs.send_message(QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same")
+    assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 1
+
+
+def test_message_group_scope_deduplicates_within_a_group_only() -> None:
+    with installed(sqs_fifo_deduplication):
+        sqs = boto3.client("sqs")
+        url = _fifo("messageGroup")
+        for group in ("a", "b", "a"):
+            sqs.send_message(QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same")
+        bodies = sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"])
+    assert bodies == ["a", "b"]
+
+
+def test_time_scale_shortens_visibility_timeouts() -> None:
+    with installed(sqs_time_scale, settings=LocalCloudSettings(time_scale=0.01)):
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="slow", Attributes={"VisibilityTimeout": "100"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+        assert sqs.receive_message(QueueUrl=url)["Messages"]
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)  # invisible for 100 s x 0.01
+        time.sleep(1.2)
+        assert sqs.receive_message(QueueUrl=url)["Messages"]
