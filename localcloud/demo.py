@@ -78,7 +78,10 @@ def running_executions(settings: LocalCloudSettings) -> int:
 
 
 def wait_until_quiet(
-    settings: LocalCloudSettings, timeout_seconds: float = 180, on_poll: Callable[[int, int], None] = lambda q, e: None
+    settings: LocalCloudSettings,
+    timeout_seconds: float = 180,
+    on_poll: Callable[[int, int], None] = lambda q, e: None,
+    interval: float = 0.5,
 ) -> float:
     """Poll until no work queue holds a message and no execution runs, several polls in a row."""
     started = time.monotonic()
@@ -90,7 +93,7 @@ def wait_until_quiet(
         quiet = quiet + 1 if pending == 0 and executions == 0 else 0
         if quiet >= QUIET_ROUNDS:
             return time.monotonic() - started
-        time.sleep(0.5)
+        time.sleep(interval)
     raise TimeoutError(f"the system was still busy after {timeout_seconds:.0f} s")
 
 

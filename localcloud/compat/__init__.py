@@ -19,6 +19,7 @@ from localcloud.compat import (
     cfn_inert,
     cfn_policies,
     cfn_sns_subscription,
+    dynamodb_transaction_cost,
     events_archive_cfn,
     events_bus_ref,
     events_input_transformer,
@@ -26,8 +27,10 @@ from localcloud.compat import (
     events_stepfunctions_target,
     kms_cfn_tags,
     lambda_runtime,
+    server_dispatch_cost,
     sqs_event_source,
     sqs_fifo_deduplication,
+    sqs_receive_cost,
     sqs_time_scale,
     stepfunctions_interpreter,
 )
@@ -48,9 +51,12 @@ GAPS: tuple[ModuleType, ...] = (
     events_stepfunctions_target,
     stepfunctions_interpreter,
     sqs_fifo_deduplication,
+    sqs_receive_cost,
     sqs_time_scale,
     lambda_runtime,
     sqs_event_source,
+    server_dispatch_cost,
+    dynamodb_transaction_cost,
 )
 
 

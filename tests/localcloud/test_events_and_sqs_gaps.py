@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -12,13 +13,16 @@ from moto.events.utils import EventTemplateParser
 
 from localcloud.compat import (
     cfn_change_set_exports,
+    dynamodb_transaction_cost,
     events_archive_cfn,
     events_bus_ref,
     events_input_transformer,
     events_replay,
     events_stepfunctions_target,
     installed,
+    server_dispatch_cost,
     sqs_fifo_deduplication,
+    sqs_receive_cost,
     sqs_time_scale,
     stepfunctions_interpreter,
 )
@@ -291,3 +295,123 @@ def test_time_scale_shortens_visibility_timeouts() -> None:
         assert "Messages" not in sqs.receive_message(QueueUrl=url)  # invisible for 100 s x 0.01
         time.sleep(1.2)
         assert sqs.receive_message(QueueUrl=url)["Messages"]
+
+
+def _attribute_computations_per_receive_of_ten() -> int:
+    from unittest import mock
+
+    from moto.sqs.models import Queue
+
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="backlog")["QueueUrl"]
+    for start in range(0, 50, 10):
+        sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(start, start + 10)]
+        )
+    original = Queue.attributes
+    calls = 0
+
+    def counted(queue: Queue) -> dict[str, object]:
+        nonlocal calls
+        calls += 1
+        return original.fget(queue)  # type: ignore[no-any-return, misc]
+
+    with mock.patch.object(Queue, "attributes", property(counted)):
+        assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 10
+    return calls
+
+
+def test_moto_still_recounts_the_queue_for_every_message_received() -> None:
+    assert _attribute_computations_per_receive_of_ten() >= 10
+
+
+def test_receiving_does_not_recount_the_queue() -> None:
+    with installed(sqs_receive_cost):
+        assert _attribute_computations_per_receive_of_ten() <= 1
+
+
+def _directory_listings_for_two_routings() -> int:
+    import os
+    from unittest import mock
+
+    from moto import backends
+
+    with mock.patch.object(os, "listdir", wraps=os.listdir) as listdir:
+        for _ in range(2):
+            assert "sqs" in backends.list_of_moto_modules()
+    return int(listdir.call_count)
+
+
+def test_moto_still_lists_its_package_for_every_routing() -> None:
+    assert _directory_listings_for_two_routings() == 2
+
+
+def test_routing_lists_the_package_once() -> None:
+    with installed(server_dispatch_cost):
+        assert _directory_listings_for_two_routings() <= 1
+
+
+def _transaction_with_a_failing_condition() -> tuple[int, dict[str, object]]:
+    """Table copies made by a cancelled transaction, and the first item afterwards."""
+    from unittest import mock
+
+    from moto.dynamodb.models.table import Table
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.put_item(TableName="ledger", Item={"pk": {"S": "a"}, "sk": {"S": "BALANCE"}, "n": {"N": "1"}})
+    copies = 0
+
+    def counting_deepcopy(table: Table, memo: dict[int, object]) -> Table:
+        nonlocal copies
+        copies += 1
+        clone = Table.__new__(Table)
+        clone.__dict__.update({k: copy.deepcopy(v, memo) for k, v in table.__dict__.items()})
+        return clone
+
+    with (
+        mock.patch.object(Table, "__deepcopy__", counting_deepcopy, create=True),
+        pytest.raises(dynamodb.exceptions.TransactionCanceledException),
+    ):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "ledger",
+                        "Key": {"pk": {"S": "a"}, "sk": {"S": "BALANCE"}},
+                        "UpdateExpression": "SET n = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": "ledger",
+                        "Item": {"pk": {"S": "a"}, "sk": {"S": "TXN#1"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    item = dynamodb.get_item(TableName="ledger", Key={"pk": {"S": "a"}, "sk": {"S": "BALANCE"}})["Item"]
+    return copies, item
+
+
+def test_moto_still_copies_the_table_for_each_transaction() -> None:
+    copies, item = _transaction_with_a_failing_condition()
+    assert copies >= 1
+    assert item["n"] == {"N": "1"}
+
+
+def test_a_cancelled_transaction_is_rolled_back_without_copying_the_table() -> None:
+    with installed(dynamodb_transaction_cost):
+        copies, item = _transaction_with_a_failing_condition()
+    assert copies == 0
+    assert item["n"] == {"N": "1"}  # the first write of the cancelled transaction was undone
