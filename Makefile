@@ -12,7 +12,7 @@ CDK := node_modules/.bin/cdk
 export LOCALCLOUD_PORT ?= 4599
 export LOCALCLOUD_TIME_SCALE ?= 0.02
 
-.PHONY: help install synth test test-fast snapshots lint deploy diagram clean up down demo
+.PHONY: help install synth test test-fast snapshots lint deploy diagram clean bench up down demo
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ snapshots: install  ## rewrite the template snapshots after an intended change
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl localcloud
+	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl localcloud bench
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
@@ -62,5 +62,9 @@ deploy: install  ## cdk deploy --all to the account in your credentials
 diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (needs Graphviz: apt-get install graphviz)
 	$(BIN)/eventctl diagram --cdk-out cdk.out --output docs/architecture
 
+bench: install  ## the benchmarks, ratios measured in one run (BENCH_ARGS=--tests adds the test suite)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:  ## remove generated files (keeps .venv and node_modules)
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make .localcloud
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .make .localcloud bench/results.json

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from eventctl.cli import app
 from typer.testing import CliRunner
 
+from eventctl.cli import app
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import create_queue_pair
 
