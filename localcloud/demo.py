@@ -187,8 +187,12 @@ def balances(settings: LocalCloudSettings, accounts: list[str]) -> dict[str, Dec
     return found
 
 
-def dead_letters(settings: LocalCloudSettings) -> dict[str, list[dict[str, str]]]:
-    """DLQ name -> its messages with the reason each carries (handler or EventBridge attributes)."""
+def dead_letters(settings: LocalCloudSettings, limit: int = 2000) -> dict[str, list[dict[str, str]]]:
+    """DLQ name -> its messages with the reason each carries (handler or EventBridge attributes).
+
+    Each message is received (hidden while the DLQ is read, so every one is seen once) and then
+    made visible again: the DLQs are left as they were.
+    """
     sqs = settings.client("sqs")
     held: dict[str, list[dict[str, str]]] = {}
     for url in sqs.list_queues().get("QueueUrls", []):
@@ -196,16 +200,26 @@ def dead_letters(settings: LocalCloudSettings) -> dict[str, list[dict[str, str]]
         if not is_dead_letter_queue(name):
             continue
         messages: dict[str, dict[str, str]] = {}
-        for _ in range(5):
+        receipts: list[str] = []
+        while len(messages) < limit:
             batch = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=0
+                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=300
             ).get("Messages", [])
+            if not batch:
+                break
             for message in batch:
                 attributes = {k: v.get("StringValue", "") for k, v in message.get("MessageAttributes", {}).items()}
                 reason = attributes.get("failure_reason") or attributes.get("ERROR_MESSAGE") or "(no reason attribute)"
                 messages[message["MessageId"]] = {"reason": reason, "body": message["Body"][:80]}
-            if not batch:
-                break
+                receipts.append(message["ReceiptHandle"])
+        for start in range(0, len(receipts), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": receipt, "VisibilityTimeout": 0}
+                    for i, receipt in enumerate(receipts[start : start + 10])
+                ],
+            )
         if messages:
             held[name] = list(messages.values())
     return held

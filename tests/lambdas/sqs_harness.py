@@ -7,19 +7,10 @@ record the handler did not report in ``batchItemFailures``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-LAMBDA_ATTRIBUTE_NAMES = {
-    "ApproximateReceiveCount",
-    "SentTimestamp",
-    "SenderId",
-    "ApproximateFirstReceiveTimestamp",
-    "MessageGroupId",
-    "MessageDeduplicationId",
-    "SequenceNumber",
-}
+from localcloud.compat.sqs_event_source import lambda_record
 
 
 @dataclass
@@ -126,24 +117,4 @@ class QueueHarness:
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
-        attributes = {k: v for k, v in message.get("Attributes", {}).items() if k in LAMBDA_ATTRIBUTE_NAMES}
-        message_attributes = {
-            name: {
-                "stringValue": value.get("StringValue"),
-                "stringListValues": [],
-                "binaryListValues": [],
-                "dataType": value["DataType"],
-            }
-            for name, value in message.get("MessageAttributes", {}).items()
-        }
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": attributes,
-            "messageAttributes": message_attributes,
-            "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.queue_arn,
-            "awsRegion": "us-east-1",
-        }
+        return lambda_record(message, self.queue_arn)
