@@ -49,13 +49,6 @@ def orders(count: int, run: str, seed: int = 7) -> list[dict[str, Any]]:
     return made
 
 
-def _backlog(sqs: Any, url: str) -> int:
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-
 def _send(settings: LocalCloudSettings, batch: list[dict[str, Any]], run: str) -> None:
     """Send in batches of 10, holding the order queue's backlog under MAX_BACKLOG (closed loop): moto
     counts a queue's messages on every send and receive, so a backlog of thousands would measure moto."""
@@ -63,7 +56,7 @@ def _send(settings: LocalCloudSettings, batch: list[dict[str, Any]], run: str) -
     url = sqs.get_queue_url(QueueName=ORDER_QUEUE)["QueueUrl"]
     for start in range(0, len(batch), 10):
         if start % (MAX_BACKLOG // 2) == 0:
-            while _backlog(sqs, url) > MAX_BACKLOG:
+            while sum(demo.depth(sqs, url)) > MAX_BACKLOG:
                 time.sleep(0.5)
         entries = [
             {
@@ -81,25 +74,16 @@ def _send(settings: LocalCloudSettings, batch: list[dict[str, Any]], run: str) -
             raise RuntimeError(f"send failed: {response['Failed']}")
 
 
-def _scan(settings: LocalCloudSettings, fragment: str) -> list[dict[str, Any]]:
-    dynamodb = settings.client("dynamodb")
-    table = next(t for t in dynamodb.list_tables()["TableNames"] if fragment in t.lower())
-    items: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-        items.extend(page["Items"])
-    return items
-
-
 def verify(settings: LocalCloudSettings, sent: list[dict[str, Any]], run: str) -> dict[str, Any]:
     ids = {o["order_id"] for o in sent}
-    stored = [i["order_id"]["S"] for i in _scan(settings, "orderstable") if i["order_id"]["S"] in ids]
-    payments = [i["order_id"]["S"] for i in _scan(settings, "paymentstable") if i["order_id"]["S"] in ids]
+    stored = [i["order_id"]["S"] for i in demo.scan(settings, "OrdersTable") if i["order_id"]["S"] in ids]
+    payments = [i["order_id"]["S"] for i in demo.scan(settings, "PaymentsTable") if i["order_id"]["S"] in ids]
     notified = [
-        i["order_id"]["S"] for i in _scan(settings, "notificationstable") if i.get("order_id", {}).get("S") in ids
+        i["order_id"]["S"] for i in demo.scan(settings, "NotificationsTable") if i.get("order_id", {}).get("S") in ids
     ]
     ledger: list[str] = []
     balances: dict[str, Decimal] = {}
-    for item in _scan(settings, "balancestable"):
+    for item in demo.scan(settings, "BalancesTable"):
         if not item["account_id"]["S"].startswith(f"acct-{run}-"):
             continue
         if item["entry"]["S"].startswith("TXN#"):

@@ -17,6 +17,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from eventctl.aws import Aws, is_dead_letter_queue
+from eventctl.dlq import list_dead_letter_queues, peek
 from localcloud import server
 from localcloud.deploy import DeployError, deploy, describe
 from localcloud.settings import LocalCloudSettings
@@ -50,23 +52,33 @@ def send(settings: LocalCloudSettings, workload: list[Case]) -> list[Sent]:
     return sent
 
 
+def depth(sqs: Any, queue_url: str) -> tuple[int, int]:
+    """(visible, in flight) of one queue."""
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
 def queue_depths(settings: LocalCloudSettings) -> dict[str, tuple[int, int]]:
     """Queue name -> (visible, in flight)."""
     sqs = settings.client("sqs")
-    depths = {}
-    for url in sqs.list_queues().get("QueueUrls", []):
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
-        depths[url.rsplit("/", 1)[-1]] = (
-            int(attributes["ApproximateNumberOfMessages"]),
-            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-        )
-    return depths
+    return {url.rsplit("/", 1)[-1]: depth(sqs, url) for url in sqs.list_queues().get("QueueUrls", [])}
 
 
-def is_dead_letter_queue(name: str) -> bool:
-    return "dlq" in name or "dead-letter" in name
+def table_name(settings: LocalCloudSettings, logical_name: str) -> str:
+    """The deployed table whose name contains ``logical_name`` (its logical id, e.g. ``AccountBalancesTable``)."""
+    names = settings.client("dynamodb").list_tables()["TableNames"]
+    return next(n for n in names if logical_name.lower() in n.lower())
+
+
+def scan(settings: LocalCloudSettings, logical_name: str) -> list[dict[str, Any]]:
+    """Every item of that table."""
+    dynamodb = settings.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name(settings, logical_name)):
+        items.extend(page["Items"])
+    return items
 
 
 def running_executions(settings: LocalCloudSettings) -> int:
@@ -175,53 +187,26 @@ def executions(settings: LocalCloudSettings, run: str) -> list[dict[str, Any]]:
 
 
 def balances(settings: LocalCloudSettings, accounts: list[str]) -> dict[str, Decimal]:
-    table_name = next(t for t in settings.client("dynamodb").list_tables()["TableNames"] if "balances" in t.lower())
+    table = table_name(settings, "BalancesTable")
     dynamodb = settings.client("dynamodb")
     found = {}
     for account in accounts:
-        item = dynamodb.get_item(
-            TableName=table_name, Key={"account_id": {"S": account}, "entry": {"S": "BALANCE"}}
-        ).get("Item")
+        item = dynamodb.get_item(TableName=table, Key={"account_id": {"S": account}, "entry": {"S": "BALANCE"}}).get(
+            "Item"
+        )
         if item:
             found[account] = Decimal(item["balance"]["N"])
     return found
 
 
 def dead_letters(settings: LocalCloudSettings, limit: int = 2000) -> dict[str, list[dict[str, str]]]:
-    """DLQ name -> its messages with the reason each carries (handler or EventBridge attributes).
-
-    Each message is received (hidden while the DLQ is read, so every one is seen once) and then
-    made visible again: the DLQs are left as they were.
-    """
-    sqs = settings.client("sqs")
+    """DLQ name -> its messages with the reason each carries (eventctl's peek: the DLQs are left as they were)."""
+    aws = Aws(endpoint=settings.endpoint)
     held: dict[str, list[dict[str, str]]] = {}
-    for url in sqs.list_queues().get("QueueUrls", []):
-        name = url.rsplit("/", 1)[-1]
-        if not is_dead_letter_queue(name):
-            continue
-        messages: dict[str, dict[str, str]] = {}
-        receipts: list[str] = []
-        while len(messages) < limit:
-            batch = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], VisibilityTimeout=300
-            ).get("Messages", [])
-            if not batch:
-                break
-            for message in batch:
-                attributes = {k: v.get("StringValue", "") for k, v in message.get("MessageAttributes", {}).items()}
-                reason = attributes.get("failure_reason") or attributes.get("ERROR_MESSAGE") or "(no reason attribute)"
-                messages[message["MessageId"]] = {"reason": reason, "body": message["Body"][:80]}
-                receipts.append(message["ReceiptHandle"])
-        for start in range(0, len(receipts), 10):
-            sqs.change_message_visibility_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": receipt, "VisibilityTimeout": 0}
-                    for i, receipt in enumerate(receipts[start : start + 10])
-                ],
-            )
-        if messages:
-            held[name] = list(messages.values())
+    for queue in list_dead_letter_queues(aws):
+        letters = peek(aws, queue.name, limit) if queue.visible else []
+        if letters:
+            held[queue.name] = [{"reason": letter.reason, "body": letter.body[:80]} for letter in letters]
     return held
 
 
@@ -286,6 +271,8 @@ def show(report: Report, console: Console) -> None:
 def main() -> None:
     console = Console()
     settings = LocalCloudSettings.from_environment()
+    for name, value in settings.client_environment().items():  # eventctl's clients read these
+        os.environ.setdefault(name, value)
     started = server.up(settings)
     console.print(
         f"local cloud {'started' if started else 'reused'} at {settings.endpoint} (time scale {settings.time_scale})"

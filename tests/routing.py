@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eventctl.routes import filter_matches, rule_matches
+from localcloud.compat.events_input_transformer import render
 
 DATA = Path(__file__).resolve().parent / "data"
 ORDER_EVENT_ROUTES = DATA / "order_event_routes.json"
@@ -51,25 +51,6 @@ def high_value_routes() -> dict[str, Any]:
 __all__ = ["apply_input_transformer", "high_value_routes", "order_event_routes", "rule_matches", "subscription_filters"]
 
 
-_VARIABLE = re.compile(r'"<([^<>\s]+)>"|<([^<>\s]+)>')
-
-
-def _lookup(event: dict[str, Any], path: str) -> Any:
-    value: Any = event
-    for part in path.removeprefix("$.").split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def apply_input_transformer(paths_map: dict[str, str], template: str, event: dict[str, Any]) -> Any:
-    """What EventBridge delivers for ``event``: a variable that is a whole JSON value is replaced by
-    the JSON value (a string gets quoted); one inside a string is replaced by its text."""
-
-    def substitute(match: re.Match[str]) -> str:
-        quoted, bare = match.groups()
-        value = _lookup(event, paths_map[quoted or bare])
-        if quoted:
-            return json.dumps(value if isinstance(value, str) else json.dumps(value))
-        return json.dumps(value)
-
-    return json.loads(_VARIABLE.sub(substitute, template))
+    """What EventBridge delivers for ``event`` (the local cloud's rendering, with AWS's quoting rules)."""
+    return render({"InputPathsMap": paths_map, "InputTemplate": template}, event)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
+from localcloud import demo
 from localcloud.settings import LocalCloudSettings
 
 T = TypeVar("T")
@@ -45,9 +46,8 @@ class DeployedSystem:
         topics = self.client("sns").list_topics()["Topics"]
         return next(t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{name}"))
 
-    def table(self, fragment: str) -> str:
-        names = self.client("dynamodb").list_tables()["TableNames"]
-        return next(n for n in names if fragment.lower() in n.lower())
+    def table(self, logical_name: str) -> str:
+        return demo.table_name(self.settings, logical_name)
 
     def state_machine_arn(self, name: str) -> str:
         machines = self.client("stepfunctions").list_state_machines()["stateMachines"]
@@ -69,11 +69,21 @@ class DeployedSystem:
         return log.read_text() if log.exists() else ""
 
     def queue_depth(self, name: str) -> int:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url(name),
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        """Messages visible or in flight."""
+        return sum(demo.depth(self.sqs, self.queue_url(name)))
+
+    @contextmanager
+    def reconfigured(self, function: str, **changes: Any) -> Iterator[None]:
+        """Change the function's configuration for the block (a new execution environment, as on AWS)."""
+        lambda_client = self.client("lambda")
+        before = lambda_client.get_function_configuration(FunctionName=function)
+        lambda_client.update_function_configuration(FunctionName=function, **changes)
+        try:
+            yield
+        finally:
+            lambda_client.update_function_configuration(
+                FunctionName=function, Handler=before["Handler"], Environment=before["Environment"]
+            )
 
     def drain(self, queue: str, wait: float = 2.0) -> list[dict[str, Any]]:
         """Receive and delete everything ``queue`` holds (its consumer paused)."""

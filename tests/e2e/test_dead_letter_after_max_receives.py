@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from tests.e2e.system import DeployedSystem, wait_for
@@ -13,20 +11,6 @@ from tests.routing import order_event_routes
 
 QUEUE = "notification-service"
 DLQ = "notification-service-dlq"
-
-
-@contextmanager
-def reconfigured(system: DeployedSystem, function: str, **changes: Any) -> Iterator[None]:
-    """Change the function's configuration for the block (a new execution environment, as on AWS)."""
-    lambda_client = system.client("lambda")
-    before = lambda_client.get_function_configuration(FunctionName=function)
-    lambda_client.update_function_configuration(FunctionName=function, **changes)
-    try:
-        yield
-    finally:
-        lambda_client.update_function_configuration(
-            FunctionName=function, Handler=before["Handler"], Environment=before["Environment"]
-        )
 
 
 def _send_order_event(system: DeployedSystem) -> str:
@@ -61,7 +45,7 @@ def test_a_record_failing_every_attempt_is_dead_lettered_by_the_handler_with_the
     function = system.function_reading(QUEUE)
     environment = system.client("lambda").get_function_configuration(FunctionName=function)["Environment"]
     broken = {"Variables": {**environment["Variables"], "NOTIFICATIONS_TABLE": "no-such-table"}}
-    with reconfigured(system, function, Environment=broken):
+    with system.reconfigured(function, Environment=broken):
         order_id = _send_order_event(system)
         message = wait_for(lambda: _dead_letter(system, order_id), timeout=90, what="the record in the DLQ")
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
@@ -72,7 +56,7 @@ def test_a_record_failing_every_attempt_is_dead_lettered_by_the_handler_with_the
 
 def test_a_batch_whose_invocation_fails_every_time_is_moved_by_the_queue_redrive_policy(system: DeployedSystem) -> None:
     function = system.function_reading(QUEUE)
-    with reconfigured(system, function, Handler="notification.no_such_module.lambda_handler"):
+    with system.reconfigured(function, Handler="notification.no_such_module.lambda_handler"):
         order_id = _send_order_event(system)
         message = wait_for(lambda: _dead_letter(system, order_id), timeout=120, what="the record in the DLQ")
     # SQS moved it (the function never ran), so it carries no reason of the handler's.

@@ -26,15 +26,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.data_stack import IDEMPOTENCY_KEY_ATTRIBUTE
 from tests.lambdas.conftest import (
-    MAX_RECEIVE_COUNT,
-    create_bus_with_listener,
-    create_queue_pair,
-    create_table,
-    create_topic_with_listener,
     received,
-    set_environment,
+    setup_analytics_env,
+    setup_balance_env,
+    setup_notification_env,
+    setup_order_env,
+    setup_payment_env,
 )
 from tests.lambdas.events import order_event, send_raw
 from tests.lambdas.sqs_harness import QueueHarness
@@ -146,27 +144,11 @@ def _order(order_key: str, **overrides: Any) -> dict[str, Any]:
 def _order_processor(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     from order_processor import handler
 
-    sqs = boto3.client("sqs")
-    queue_url, dlq_url = create_queue_pair(sqs, "order-processing")
-    topic_arn, listener_url = create_topic_with_listener(sqs, "order-events")
-    bus_listener_url = create_bus_with_listener(sqs, "orders")
-    create_table("orders", [("order_id", "HASH")])
-    create_table("idempotency", [(IDEMPOTENCY_KEY_ATTRIBUTE, "HASH")])
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "ORDERS_TABLE": "orders",
-            "IDEMPOTENCY_TABLE": "idempotency",
-            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
-            "ORDERS_BUS_NAME": "orders",
-        },
-    )
-    handler.runtime.cache_clear()
+    env = setup_order_env(monkeypatch)
+    sqs, queue_url = env.sqs, env.queue_url
+    listener_url, bus_listener_url = env.listener_url, env.bus_listener_url
+    assert listener_url is not None and bus_listener_url is not None
     runtime = handler.runtime()
-    env = QueueHarness(sqs, queue_url, dlq_url)
 
     def send(body: dict[str, Any]) -> None:
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
@@ -212,21 +194,9 @@ def account_of(txn_key: str) -> str:
 def _balance_updater(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     from balance_updater import handler
 
-    sqs = boto3.client("sqs")
-    queue_url, dlq_url = create_queue_pair(sqs, "balance-updates", fifo=True)
-    create_table("balances", [("account_id", "HASH"), ("entry", "RANGE")])
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "BALANCES_TABLE": "balances",
-        },
-    )
-    handler.runtime.cache_clear()
+    env = setup_balance_env(monkeypatch)
+    sqs, queue_url = env.sqs, env.queue_url
     runtime = handler.runtime()
-    env = QueueHarness(sqs, queue_url, dlq_url)
     sent_amounts: dict[str, int] = {}
 
     def send(txn: str, amount: str, dedup: str | None = None) -> None:
@@ -289,26 +259,11 @@ def _balance_updater(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 def _payment(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     from payment import handler
 
-    sqs = boto3.client("sqs")
-    queue_url, dlq_url = create_queue_pair(sqs, "payment-processing")
-    balance_url = sqs.create_queue(
-        QueueName="balance-updates.fifo", Attributes={"FifoQueue": "true", "DeduplicationScope": "messageGroup"}
-    )["QueueUrl"]
-    create_table("payments", [("order_id", "HASH")])
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "PAYMENTS_TABLE": "payments",
-            "BALANCE_UPDATES_QUEUE_URL": balance_url,
-        },
-    )
-    handler.runtime.cache_clear()
+    env = setup_payment_env(monkeypatch)
+    sqs, queue_url, balance_url = env.sqs, env.queue_url, env.listener_url
+    assert balance_url is not None
     runtime = handler.runtime()
     service = runtime.apply.__self__  # type: ignore[attr-defined]
-    env = QueueHarness(sqs, queue_url, dlq_url)
 
     def event_for(order_key: str, **fields: Any) -> Any:
         return order_event(order_id=order_key, customer_id=f"c-{int(order_key[1:5]) % 7}", **fields)
@@ -348,22 +303,10 @@ def _payment(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 def _notification(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     from notification import handler
 
-    sqs = boto3.client("sqs")
-    queue_url, dlq_url = create_queue_pair(sqs, "notification-service")
-    create_table("notifications", [("notification_id", "HASH")])
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "NOTIFICATIONS_TABLE": "notifications",
-        },
-    )
-    handler.runtime.cache_clear()
+    env = setup_notification_env(monkeypatch)
+    sqs, queue_url = env.sqs, env.queue_url
     runtime = handler.runtime()
     recorder = runtime.apply.__self__  # type: ignore[attr-defined]
-    env = QueueHarness(sqs, queue_url, dlq_url)
     poison = '{"event_type": "order.created", "order_id": 7, "note": "%s"}'
 
     def send_event(event: Any) -> None:
@@ -401,27 +344,11 @@ def _analytics(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 
     from orders_common.events import OrderEventPublisher
 
-    sqs = boto3.client("sqs")
-    sns = boto3.client("sns")
-    s3 = boto3.client("s3")
-    queue_url, dlq_url = create_queue_pair(sqs, "analytics-ingestion")
-    topic_arn = sns.create_topic(Name="order-events")["TopicArn"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)  # the SNS envelope, as deployed
-    s3.create_bucket(Bucket="data-lake")
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "DATA_LAKE_BUCKET": "data-lake",
-            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
-        },
-    )
-    handler.runtime.cache_clear()
+    env = setup_analytics_env(monkeypatch)
+    sqs, queue_url = env.sqs, env.queue_url
+    sns, s3 = boto3.client("sns"), boto3.client("s3")
+    topic_arn = os.environ["ORDER_EVENTS_TOPIC_ARN"]
     runtime = handler.runtime()
-    env = QueueHarness(sqs, queue_url, dlq_url)
     publisher = OrderEventPublisher(sns, topic_arn)
 
     def publish(event: Any) -> None:

@@ -92,10 +92,10 @@ def received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-@pytest.fixture
-def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+def setup_order_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     from order_processor import handler
 
+    handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "order-processing")
     topic_arn, listener_url = create_topic_with_listener(sqs, "order-events")
@@ -114,18 +114,24 @@ def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarne
             "ORDERS_BUS_NAME": "orders",
         },
     )
-    handler.runtime.cache_clear()
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = listener_url
     harness.bus_listener_url = bus_listener_url
-    yield harness
-    handler.runtime.cache_clear()
+    return harness
 
 
 @pytest.fixture
-def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from order_processor import handler
+
+    yield setup_order_env(monkeypatch)
+    handler.runtime.cache_clear()
+
+
+def setup_balance_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     from balance_updater import handler
 
+    handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "balance-updates", fifo=True)
     create_table("balances", [("account_id", "HASH"), ("entry", "RANGE")])
@@ -138,15 +144,21 @@ def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHar
             "BALANCES_TABLE": "balances",
         },
     )
-    handler.runtime.cache_clear()
-    yield QueueHarness(sqs, queue_url, dlq_url)
-    handler.runtime.cache_clear()
+    return QueueHarness(sqs, queue_url, dlq_url)
 
 
 @pytest.fixture
-def payment_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from balance_updater import handler
+
+    yield setup_balance_env(monkeypatch)
+    handler.runtime.cache_clear()
+
+
+def setup_payment_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     from payment import handler
 
+    handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "payment-processing")
     balance_url = sqs.create_queue(
@@ -163,17 +175,23 @@ def payment_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHar
             "BALANCE_UPDATES_QUEUE_URL": balance_url,
         },
     )
-    handler.runtime.cache_clear()
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = balance_url
-    yield harness
-    handler.runtime.cache_clear()
+    return harness
 
 
 @pytest.fixture
-def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+def payment_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from payment import handler
+
+    yield setup_payment_env(monkeypatch)
+    handler.runtime.cache_clear()
+
+
+def setup_notification_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     from notification import handler
 
+    handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "notification-service")
     create_table("notifications", [("notification_id", "HASH")])
@@ -186,16 +204,22 @@ def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Que
             "NOTIFICATIONS_TABLE": "notifications",
         },
     )
-    handler.runtime.cache_clear()
-    yield QueueHarness(sqs, queue_url, dlq_url)
-    handler.runtime.cache_clear()
+    return QueueHarness(sqs, queue_url, dlq_url)
 
 
 @pytest.fixture
-def analytics_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from notification import handler
+
+    yield setup_notification_env(monkeypatch)
+    handler.runtime.cache_clear()
+
+
+def setup_analytics_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     """analytics-ingestion subscribed to an order-events topic without raw delivery (the SNS envelope)."""
     from analytics import handler
 
+    handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
     sns = boto3.client("sns")
     queue_url, dlq_url = create_queue_pair(sqs, "analytics-ingestion")
@@ -213,6 +237,12 @@ def analytics_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueH
             "ORDER_EVENTS_TOPIC_ARN": topic_arn,
         },
     )
-    handler.runtime.cache_clear()
-    yield QueueHarness(sqs, queue_url, dlq_url)
+    return QueueHarness(sqs, queue_url, dlq_url)
+
+
+@pytest.fixture
+def analytics_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
+    from analytics import handler
+
+    yield setup_analytics_env(monkeypatch)
     handler.runtime.cache_clear()

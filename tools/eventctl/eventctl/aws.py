@@ -28,7 +28,7 @@ class Aws:
 
     def client(self, service: str) -> Any:
         config = Config(connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"})
-        return boto3.client(service, config=config)
+        return boto3.client(service, config=config, endpoint_url=self.endpoint)
 
     @cached_property
     def sqs(self) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -55,37 +54,58 @@ def dead_letter_queue_url(aws: Aws, name: str) -> str:
     return aws.queue_url(name)
 
 
+#: Message attributes that say why a message is in a DLQ: our handlers', then EventBridge's (target DLQs).
+REASON_ATTRIBUTES = ("failure_reason", "ERROR_MESSAGE")
+KIND_ATTRIBUTES = ("failure_kind", "ERROR_CODE")
+#: How long peeked messages stay hidden while the rest of the queue is read (then made visible again).
+PEEK_HIDE_SECONDS = 300
+
+
 def peek(aws: Aws, name: str, limit: int) -> list[DeadLetter]:
-    """Look at up to ``limit`` messages without consuming them (they stay visible)."""
+    """Up to ``limit`` messages, each once, without consuming them.
+
+    Each message is received with a visibility timeout, so the next receive returns others, and
+    made visible again at the end: the queue is left as it was.
+    """
     url = dead_letter_queue_url(aws, name)
     seen: dict[str, DeadLetter] = {}
-    for _ in range(max(1, (limit + 9) // 10) + 2):
+    receipts: list[str] = []
+    while len(seen) < limit:
         batch = aws.sqs.receive_message(
             QueueUrl=url,
-            MaxNumberOfMessages=min(10, limit),
+            MaxNumberOfMessages=min(10, limit - len(seen)),
             MessageAttributeNames=["All"],
             MessageSystemAttributeNames=["All"],
-            VisibilityTimeout=0,
+            VisibilityTimeout=PEEK_HIDE_SECONDS,
         ).get("Messages", [])
+        if not batch:
+            break
         for message in batch:
-            attributes = message.get("MessageAttributes", {})
+            attributes = {k: str(v.get("StringValue", "")) for k, v in message.get("MessageAttributes", {}).items()}
 
-            def text(key: str, attributes: dict[str, Any] = attributes) -> str:
-                return str(attributes.get(key, {}).get("StringValue", "-"))
+            def first(keys: tuple[str, ...], attributes: dict[str, str] = attributes) -> str:
+                return next((attributes[k] for k in keys if attributes.get(k)), "-")
 
+            receipts.append(message["ReceiptHandle"])
             seen.setdefault(
                 message["MessageId"],
                 DeadLetter(
                     message_id=message["MessageId"],
-                    reason=text("failure_reason"),
-                    kind=text("failure_kind"),
-                    receive_count=text("receive_count"),
+                    reason=first(REASON_ATTRIBUTES),
+                    kind=first(KIND_ATTRIBUTES),
+                    receive_count=first(("receive_count",)),
                     body=message["Body"],
                 ),
             )
-        if not batch or len(seen) >= limit:
-            break
-    return list(seen.values())[:limit]
+    for start in range(0, len(receipts), 10):
+        aws.sqs.change_message_visibility_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": receipt, "VisibilityTimeout": 0}
+                for i, receipt in enumerate(receipts[start : start + 10])
+            ],
+        )
+    return list(seen.values())
 
 
 @dataclass(frozen=True)
