@@ -194,6 +194,8 @@ def test_no_credentials_is_one_clear_line(cli: CliRunner, monkeypatch: pytest.Mo
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # As in a fresh process: no default boto3 session whose credentials an earlier test resolved.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     result = cli.invoke(app, ["dlq", "list"])
     assert result.exit_code == 2
     assert "no AWS credentials" in one_line_error(result)
