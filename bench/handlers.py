@@ -38,16 +38,17 @@ ENVIRONMENTS: dict[str, dict[str, str]] = {
     "order_processor": {
         "QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/order-processing",
         "DEAD_LETTER_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/order-processing-dlq",
-        "MAX_RECEIVE_COUNT": "5",
+        "MAX_ATTEMPTS": "8",
+        "ATTEMPTS_TABLE": "attempts",
         "ORDERS_TABLE": "orders",
-        "IDEMPOTENCY_TABLE": "idempotency",
         "ORDER_EVENTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:order-events",
         "ORDERS_BUS_NAME": "orders",
     },
     "balance_updater": {
         "QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/balance-updates.fifo",
         "DEAD_LETTER_QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/balance-updates-dlq.fifo",
-        "MAX_RECEIVE_COUNT": "5",
+        "MAX_ATTEMPTS": "8",
+        "ATTEMPTS_TABLE": "attempts",
         "BALANCES_TABLE": "balances",
     },
 }
@@ -100,8 +101,24 @@ def _answer(operation: str, request: Any) -> tuple[bytes, dict[str, str]]:
         entries = len(json.loads(request.body)["Entries"])
         body = {"FailedEntryCount": 0, "Entries": [{"EventId": str(uuid.uuid4())} for _ in range(entries)]}
         return json.dumps(body).encode(), json_headers
-    # DynamoDB PutItem / UpdateItem / TransactWriteItems, SQS calls: success with nothing to say.
+    if operation == "UpdateItem":
+        return json.dumps({"Attributes": _updated_item(json.loads(request.body))}).encode(), json_headers
+    # DynamoDB GetItem (nothing stored yet) / PutItem / TransactWriteItems, SQS calls: success, nothing to say.
     return b"{}", json_headers
+
+
+def _updated_item(update: dict[str, Any]) -> dict[str, Any]:
+    """What DynamoDB answers an UpdateItem with ReturnValues=ALL_NEW on a new item: its key and what it SETs."""
+    item = dict(update.get("Key", {}))
+    expression = str(update.get("UpdateExpression", ""))
+    if expression.startswith("SET "):
+        names = update.get("ExpressionAttributeNames", {})
+        values = update.get("ExpressionAttributeValues", {})
+        for assignment in expression.removeprefix("SET ").split(", "):
+            name, _, value = assignment.partition(" = ")
+            if value in values:
+                item[names.get(name, name)] = values[value]
+    return item
 
 
 @dataclass

@@ -56,7 +56,7 @@ class PeerOrdersStack(cdk.Stack):
                 ),
             )
             for name, key in (
-                ("idempotency", "id"),
+                ("attempts", "message_key"),
                 ("orders", "order_id"),
                 ("balances", "account_id"),
                 ("payments", "order_id"),
@@ -111,14 +111,14 @@ class PeerOrdersStack(cdk.Stack):
             max_receive_count=5,
             lambda_function_props=self._props(
                 "order_processor.handler.lambda_handler",
-                {"ORDERS_TABLE": tables["orders"].table_name, "IDEMPOTENCY_TABLE": tables["idempotency"].table_name},
+                {"ORDERS_TABLE": tables["orders"].table_name, "ATTEMPTS_TABLE": tables["attempts"].table_name},
             ),
             sqs_event_source_props=SqsEventSourceProps(
                 batch_size=10, max_batching_window=Duration.seconds(2), report_batch_item_failures=True
             ),
         )
         tables["orders"].grant_read_write_data(orders.lambda_function)
-        tables["idempotency"].grant_read_write_data(orders.lambda_function)
+        tables["attempts"].grant_read_write_data(orders.lambda_function)
         assert bus.event_bus is not None
         bus.event_bus.grant_put_events_to(orders.lambda_function)
 

@@ -26,7 +26,7 @@ from event_constructs.powertools import (
     powertools_layer,
     powertools_layer_arn,
 )
-from event_constructs.queue_consumer import QueueConsumer
+from event_constructs.queue_consumer import QueueConsumer, backstop_receive_count
 from event_constructs.service_function import ServiceFunction
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "QueueWithDeadLetterQueue",
     "ServiceFunction",
     "Subscriber",
+    "backstop_receive_count",
     "drop_implied_dependency",
     "filter_policy_problems",
     "input_template_problems",

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -33,6 +34,23 @@ from event_constructs.service_function import ServiceFunction
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 #: AWS guidance: give Lambda consumers at least five receives before a message is dead-lettered.
 MIN_MAX_RECEIVE_COUNT = 5
+#: With attempts counted apart from receives, maxReceiveCount is a backstop this many times the most
+#: receives a message can see while being tried max_attempts times (a FIFO record is received once per
+#: attempt of every record ahead of it in its batch: batch_size x max_attempts).
+BACKSTOP_MARGIN = 2
+
+
+def backstop_receive_count(max_attempts: int, batch_size: int, fifo: bool) -> int:
+    """The least maxReceiveCount that stays a backstop for ``max_attempts`` counted attempts.
+
+    Example:
+        >>> backstop_receive_count(8, 10, fifo=True), backstop_receive_count(8, 10, fifo=False)
+        (160, 16)
+    """
+    return BACKSTOP_MARGIN * max_attempts * (batch_size if fifo else 1)
+
+
+DEFAULT_MAX_ATTEMPTS = 8
 MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
 MAX_BATCH_SIZE_WITH_WINDOW = 10_000
 MAX_BATCHING_WINDOW = Duration.minutes(5)
@@ -45,12 +63,19 @@ class QueueConsumer(Construct):
     The mapping always reports batch item failures, so one bad record never makes the whole
     batch retry. The function gets the pinned Powertools layer, X-Ray tracing, structured
     logs in a log group with a retention, and these environment variables:
-    ``QUEUE_URL``, ``DEAD_LETTER_QUEUE_URL`` (for messages it gives up on, with a reason) and
-    ``MAX_RECEIVE_COUNT``.
+    ``QUEUE_URL``, ``DEAD_LETTER_QUEUE_URL`` (for messages it gives up on, with a reason),
+    ``MAX_ATTEMPTS`` (how many times a message is tried before it is dead-lettered) and, with
+    ``attempts_table``, ``ATTEMPTS_TABLE``: the table where the handler counts real attempts per
+    message apart from receives (``orders_common.attempts``; key ``message_key``, TTL ``expires_at``).
+
+    Default: ``max_attempts`` is the queue's ``max_receive_count`` without an attempts table;
+    with one it is 8, and the queue's ``max_receive_count`` must then be a backstop well above
+    it (:func:`backstop_receive_count`).
 
     Refused at synth, all problems at once: a queue visibility timeout below
-    6 x function timeout + batching window, a max receive count below 5, a batching window
-    on a FIFO queue, and batch sizes, windows and concurrency outside what Lambda accepts.
+    6 x function timeout + batching window, a max receive count below 5 (or below the backstop
+    for ``max_attempts``), a batching window on a FIFO queue, and batch sizes, windows and
+    concurrency outside what Lambda accepts.
 
     Pass ``function`` to attach a function you already have (with ``timeout``, unless it is a
     ``lambda_.Function`` of this app); it gets the mapping, the DLQ grant and, when it is a
@@ -82,8 +107,14 @@ class QueueConsumer(Construct):
         layers: Sequence[lambda_.ILayerVersion] = (),
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        attempts_table: dynamodb.ITable | None = None,
+        max_attempts: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if max_attempts is None:
+            max_attempts = DEFAULT_MAX_ATTEMPTS if attempts_table is not None else queue.max_receive_count
+        self.max_attempts = max_attempts
+        self.attempts_table = attempts_table
         if function is not None and timeout is None:
             timeout = getattr(function, "timeout", None)
         problems = PropsProblems("QueueConsumer", self.node.path)
@@ -105,8 +136,10 @@ class QueueConsumer(Construct):
         consumer_environment = {
             "QUEUE_URL": queue.queue_url,
             "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
-            "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
+            "MAX_ATTEMPTS": str(max_attempts),
         }
+        if attempts_table is not None:
+            consumer_environment["ATTEMPTS_TABLE"] = attempts_table.table_name
         self.role: iam.IRole | None = None
         self.log_group: logs.ILogGroup | None = None
         if function is not None:
@@ -143,6 +176,8 @@ class QueueConsumer(Construct):
         max_concurrency: int | None,
     ) -> None:
         queue.grant_dead_letter(self.function)
+        if self.attempts_table is not None:
+            self.attempts_table.grant(self.function, "dynamodb:UpdateItem")
         self.event_source = event_sources.SqsEventSource(
             queue.queue,
             batch_size=batch_size,
@@ -186,6 +221,24 @@ class QueueConsumer(Construct):
             f"at least {MIN_MAX_RECEIVE_COUNT} so throttled or retried batches are not dead-lettered early: "
             "raise the queue's max_receive_count",
         )
+        problems.check(self.max_attempts >= 1, f"max_attempts is {self.max_attempts}; use 1 or more")
+        if self.attempts_table is not None:
+            backstop = backstop_receive_count(self.max_attempts, batch_size, queue.fifo)
+            problems.check(
+                queue.max_receive_count >= backstop,
+                f"queue {queue.queue_name} has max_receive_count {queue.max_receive_count}; with attempts counted "
+                f"apart from receives it must be a backstop of at least {BACKSTOP_MARGIN} x max_attempts "
+                f"({self.max_attempts})"
+                + (f" x batch_size ({batch_size})" if queue.fifo else "")
+                + f" = {backstop}, or SQS dead-letters records that were received but not tried, without a "
+                "reason: raise the queue's max_receive_count or lower max_attempts",
+            )
+        else:
+            problems.check(
+                self.max_attempts <= queue.max_receive_count,
+                f"max_attempts is {self.max_attempts} but queue {queue.queue_name} moves a message to its DLQ "
+                f"after {queue.max_receive_count} receives: lower max_attempts or give an attempts_table",
+            )
         if queue.fifo:
             problems.check(
                 max_batching_window is None,

@@ -35,7 +35,6 @@ class StageConfig:
     log_retention: logs.RetentionDays
     queue_retention_days: int
     dead_letter_retention_days: int
-    idempotency_ttl_seconds: int
     alarms: AlarmThresholds
 
     @property
@@ -76,6 +75,5 @@ def load_stage_config(scope: Construct) -> StageConfig:
         log_retention=_LOG_RETENTION[raw["log_retention_days"]],
         queue_retention_days=int(raw["queue_retention_days"]),
         dead_letter_retention_days=int(raw["dead_letter_retention_days"]),
-        idempotency_ttl_seconds=int(raw["idempotency_ttl_seconds"]),
         alarms=AlarmThresholds(**raw["alarms"]),
     )

@@ -31,21 +31,23 @@ def data_lake_bucket_arn(stage_name: str, *, as_cdk_nag_renders_it: bool = False
     return _DATA_LAKE_ARN.format(stage=stage_name, **pseudo)
 
 
-#: Attribute names of the Powertools idempotency persistence layer (DynamoDBPersistenceLayer defaults).
-IDEMPOTENCY_KEY_ATTRIBUTE = "id"
-IDEMPOTENCY_TTL_ATTRIBUTE = "expiration"
+#: Attribute names of the attempts table (orders_common.attempts).
+ATTEMPTS_KEY_ATTRIBUTE = "message_key"
+ATTEMPTS_TTL_ATTRIBUTE = "expires_at"
 
 
 class OrdersDataStack(Stack):
-    """Tables (idempotency records, orders, balances and their ledger, payments, notifications)
-    and the analytics data lake bucket."""
+    """Tables (orders, balances and their ledger, payments, notifications, the flow's state, and the
+    consumers' attempt counts) and the analytics data lake bucket."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=stage.termination_protection, **kwargs)
         self._stage = stage
-        self.idempotency_table = self._table(
-            "IdempotencyTable", IDEMPOTENCY_KEY_ATTRIBUTE, time_to_live_attribute=IDEMPOTENCY_TTL_ATTRIBUTE
+        # Real attempts per message, apart from SQS's receive count (orders_common.attempts); items expire.
+        self.attempts_table = self._table(
+            "MessageAttemptsTable", ATTEMPTS_KEY_ATTRIBUTE, time_to_live_attribute=ATTEMPTS_TTL_ATTRIBUTE
         )
+        # One item per order: every fact received about it, and which of its events were announced.
         self.orders_table = self._table("OrdersTable", "order_id")
         # One item per account holds the balance (entry = "BALANCE"); one item per applied
         # transaction (entry = "TXN#<transaction_id>") is the ledger that makes each change apply once.

@@ -15,7 +15,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from event_constructs import EventRouter, InputMapping, ServiceFunction, drop_implied_dependency, rotating_key
+from event_constructs import (
+    EventQueue,
+    EventRouter,
+    InputMapping,
+    ServiceFunction,
+    drop_implied_dependency,
+    rotating_key,
+)
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
 from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
@@ -44,14 +51,24 @@ HIGH_VALUE_INPUT = InputMapping(
     },
     constants={"priority": "high"},
 )
-#: Errors worth retrying: Lambda's own transient failures. Business errors are not retried.
+#: Errors worth retrying: Lambda's own transient failures, a task that timed out, and TransientError,
+#: the one name every task gives throttling and other transient AWS errors. Business errors are not retried.
 TRANSIENT_ERRORS = [
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.Unknown",
+    "Sandbox.Timedout",
     "TransientError",
 ]
+#: Another execution decided the order (a duplicate delivery or a replay): end without touching it.
+ALREADY_HANDLED = "AlreadyHandled"
+COMPENSATION_FAILURES_QUEUE = "order-flow-compensation-failures"
+#: The release retries any error (it is idempotent) long enough to outlast a throttle storm:
+#: 2 s, 4 s ... 60 s, about 10 minutes over 14 attempts, before the compensation is given up.
+RELEASE_RETRY = {"interval_s": 2, "backoff_rate": 2.0, "max_delay_s": 60, "max_attempts": 14}
 
 
 class OrdersOrchestrationStack(Stack):
@@ -95,15 +112,34 @@ class OrdersOrchestrationStack(Stack):
         )
         return task
 
-    def _invoke(self, name: str, task: ServiceFunction, result_path: str) -> tasks.LambdaInvoke:
+    def _invoke(
+        self, name: str, task: ServiceFunction, result_path: str, *, with_execution: bool = False
+    ) -> tasks.LambdaInvoke:
+        """A task; ``with_execution``: its payload is ``{"order": <state>, "execution_id": $$.Execution.Id}``."""
+        payload = (
+            sfn.TaskInput.from_object({"order": sfn.JsonPath.object_at("$"), "execution_id": sfn.JsonPath.execution_id})
+            if with_execution
+            else None
+        )
         step = tasks.LambdaInvoke(
             self,
             name,
             lambda_function=task.function,
+            payload=payload,
             payload_response_only=True,  # the function's result only; invoke permission on the function ARN only
             retry_on_service_exceptions=False,  # replaced by the retry below (with jitter)
             result_path=result_path,
         )
+        if name == "Release inventory":
+            step.add_retry(
+                errors=["States.ALL"],
+                interval=Duration.seconds(RELEASE_RETRY["interval_s"]),
+                backoff_rate=RELEASE_RETRY["backoff_rate"],
+                max_attempts=int(RELEASE_RETRY["max_attempts"]),
+                max_delay=Duration.seconds(RELEASE_RETRY["max_delay_s"]),
+                jitter_strategy=sfn.JitterType.FULL,
+            )
+            return step
         step.add_retry(
             errors=TRANSIENT_ERRORS,
             interval=Duration.seconds(1),
@@ -131,9 +167,16 @@ class OrdersOrchestrationStack(Stack):
             self, "Failed and compensated", error="OrderFlowFailed", cause="A step failed; the reservation was released"
         )
         approved = sfn.Succeed(self, "Approved")
-        release_inventory = self._invoke("Release inventory", release, "$.compensation").next(compensated)
+        already_handled = sfn.Succeed(
+            self, "Already handled", comment="Another execution decided this order; this one changed nothing"
+        )
+        release_inventory = (
+            self._invoke("Release inventory", release, "$.compensation", with_execution=True)
+            .add_catch(self._compensation_failed(), errors=["States.ALL"], result_path="$.compensation_error")
+            .next(compensated)
+        )
 
-        assign = self._invoke("Assign account manager", manager, "$.account_manager").add_catch(
+        assign = self._invoke("Assign account manager", manager, "$.account_manager", with_execution=True).add_catch(
             release_inventory, errors=["States.ALL"], result_path="$.error"
         )
         needs_manager = (
@@ -141,8 +184,10 @@ class OrdersOrchestrationStack(Stack):
             .when(sfn.Condition.number_greater_than("$.amount", ACCOUNT_MANAGER_ABOVE), assign.next(approved))
             .otherwise(approved)
         )
-        reserve_step = self._invoke("Reserve inventory", reserve, "$.inventory").add_catch(
-            release_inventory, errors=["States.ALL"], result_path="$.error"
+        reserve_step = (
+            self._invoke("Reserve inventory", reserve, "$.inventory", with_execution=True)
+            .add_catch(already_handled, errors=[ALREADY_HANDLED], result_path="$.error")
+            .add_catch(release_inventory, errors=["States.ALL"], result_path="$.error")
         )
         credit_step = self._invoke("Check credit limit", credit, "$.credit").add_catch(
             over_limit, errors=["CreditLimitExceeded"], result_path="$.error"
@@ -196,7 +241,7 @@ class OrdersOrchestrationStack(Stack):
             state_machine_name=STATE_MACHINE_NAME,
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(definition),
-            timeout=Duration.minutes(15),
+            timeout=Duration.hours(1),
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
@@ -217,6 +262,53 @@ class OrdersOrchestrationStack(Stack):
             ),
         )
         return machine
+
+    def _compensation_failed(self) -> sfn.IChainable:
+        """Where a release that still fails after its retries ends: a message for an operator, then a named failure.
+
+        The message (order, execution, error) goes to ``order-flow-compensation-failures``; the
+        execution fails with ``CompensationFailed``, which the failed-executions alarm reports.
+        """
+        self.compensation_failures = EventQueue(
+            self,
+            "CompensationFailuresQueue",
+            queue_name=COMPENSATION_FAILURES_QUEUE,
+            retention_period=Duration.days(13),
+            dead_letter_retention_period=Duration.days(14),
+            removal_policy=self.stage.removal_policy,
+        )
+        tell_an_operator = tasks.SqsSendMessage(
+            self,
+            "Tell an operator",
+            queue=self.compensation_failures.queue,
+            message_body=sfn.TaskInput.from_object(
+                {
+                    "order_id": sfn.JsonPath.string_at("$.order_id"),
+                    "customer_id": sfn.JsonPath.string_at("$.customer_id"),
+                    "execution_id": sfn.JsonPath.execution_id,
+                    "failed_step_error": sfn.JsonPath.object_at("$.error"),
+                    "release_error": sfn.JsonPath.object_at("$.compensation_error"),
+                    "action": "stock may still be reserved for this order: release it by hand",
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        tell_an_operator.add_retry(
+            errors=["States.ALL"],
+            interval=Duration.seconds(2),
+            backoff_rate=2.0,
+            max_attempts=8,
+            max_delay=Duration.seconds(60),
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        failed = sfn.Fail(
+            self,
+            "Compensation failed",
+            error="CompensationFailed",
+            cause=f"The reservation could not be released: an operator must (see {COMPENSATION_FAILURES_QUEUE})",
+        )
+        tell_an_operator.add_catch(failed, errors=["States.ALL"], result_path="$.operator_error")
+        return tell_an_operator.next(failed)
 
     def _schema_registry(self) -> None:
         registry = eventschemas.CfnRegistry(

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber
+from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
 from stacks.config import StageConfig
 from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
 
@@ -19,11 +19,19 @@ LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates"
 ORDER_EVENTS_TOPIC_NAME = "order-events"
+#: Real attempts at a message before its consumer dead-letters it with the last error: with backoff of
+#: 10 s, 20 s ... 640 s between them, the last attempt comes about 21 minutes after the first.
+MAX_ATTEMPTS = 8
+BATCH_SIZE = 10
+#: maxReceiveCount is only a backstop for records received but not tried (see QueueConsumer).
+STANDARD_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=False)
+FIFO_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=True)
 
 #: Who hears which order event. Attribute filters: see orders_common/events.py for the attributes.
 ORDER_EVENT_SUBSCRIBERS = (
     Subscriber(
         "payment-processing",
+        max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
         attribute_filter={
             "event_type": ["order.created", "order.cancelled"],
             "amount": [{"numeric": [">=", 0]}],
@@ -33,13 +41,16 @@ ORDER_EVENT_SUBSCRIBERS = (
     ),
     Subscriber(
         "notification-service",
+        max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
         attribute_filter={"event_type": [{"prefix": "order."}], "internal": [{"exists": False}]},
         raw_message_delivery=True,
         visibility_timeout=Duration.seconds(180),
     ),
     # No filter: the data lake keeps everything. The SNS envelope is kept (no raw delivery) for
     # its message id, timestamp and attributes.
-    Subscriber("analytics-ingestion", visibility_timeout=Duration.seconds(200)),
+    Subscriber(
+        "analytics-ingestion", max_receive_count=STANDARD_MAX_RECEIVE_COUNT, visibility_timeout=Duration.seconds(200)
+    ),
 )
 
 
@@ -67,13 +78,14 @@ class OrderProcessingStack(Stack):
             "retention_period": Duration.days(stage.queue_retention_days),
             "dead_letter_retention_period": Duration.days(stage.dead_letter_retention_days),
             "removal_policy": stage.removal_policy,
-            "max_receive_count": 5,
         }
         consumer_options: dict[str, Any] = {
             "code": code,
             "log_retention": stage.log_retention,
             "removal_policy": stage.removal_policy,
             "timeout": Duration.seconds(30),
+            "attempts_table": data.attempts_table,
+            "max_attempts": MAX_ATTEMPTS,
         }
 
         self.order_queue = EventQueue(
@@ -81,6 +93,7 @@ class OrderProcessingStack(Stack):
             "OrderProcessingQueue",
             queue_name=ORDER_QUEUE_NAME,
             visibility_timeout=Duration.seconds(300),
+            max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
             **queue_options,
         )
         self.order_events = FanOutTopic(
@@ -98,20 +111,17 @@ class OrderProcessingStack(Stack):
             queue=self.order_queue,
             handler="order_processor.handler.lambda_handler",
             service_name="order_processor",
-            description="Stores each order once, whatever the number of deliveries",
-            batch_size=10,
+            description="Records each fact about an order once and announces what the stored order says",
+            batch_size=BATCH_SIZE,
             max_batching_window=Duration.seconds(2),
             environment={
                 "ORDERS_TABLE": data.orders_table.table_name,
-                "IDEMPOTENCY_TABLE": data.idempotency_table.table_name,
-                "IDEMPOTENCY_TTL_SECONDS": str(stage.idempotency_ttl_seconds),
                 "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
                 "ORDERS_BUS_NAME": router.bus.event_bus_name,
             },
             **consumer_options,
         )
         data.orders_table.grant_read_write_data(self.order_processor.function)
-        data.idempotency_table.grant_read_write_data(self.order_processor.function)
         self.order_events.grant_publish(self.order_processor.function)
         router.grant_put_events(self.order_processor.function)
 
@@ -124,6 +134,7 @@ class OrderProcessingStack(Stack):
             fifo=True,
             high_throughput=True,
             visibility_timeout=Duration.seconds(180),
+            max_receive_count=FIFO_MAX_RECEIVE_COUNT,
             **queue_options,
         )
         self.balance_updater = QueueConsumer(
@@ -133,7 +144,7 @@ class OrderProcessingStack(Stack):
             handler="balance_updater.handler.lambda_handler",
             service_name="balance_updater",
             description="Applies each balance change exactly once, in order per account",
-            batch_size=10,
+            batch_size=BATCH_SIZE,
             environment={"BALANCES_TABLE": data.balances_table.table_name},
             **consumer_options,
         )
@@ -177,7 +188,7 @@ class OrderProcessingStack(Stack):
             queue=queues["analytics-ingestion"],
             handler="analytics.handler.lambda_handler",
             service_name="analytics",
-            description="Writes each batch of order events to the data lake",
+            description="Writes each order event to the data lake, once per event id",
             max_batching_window=Duration.seconds(10),
             batch_size=100,
             environment={"DATA_LAKE_BUCKET": data.data_lake_bucket.bucket_name},

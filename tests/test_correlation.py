@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import (
+    consumer_environment,
     create_bus_with_listener,
     create_queue_pair,
     create_table,
@@ -53,7 +54,6 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         bus_listener = create_bus_with_listener(sqs, "orders")
         for name, keys in {
             "orders": [("order_id", "HASH")],
-            "idempotency": [("id", "HASH")],
             "payments": [("order_id", "HASH")],
             "balances": [("account_id", "HASH"), ("entry", "RANGE")],
         }.items():
@@ -61,8 +61,7 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
         def configure(module: Any, queue_url: str, dlq_url: str, **env: str) -> QueueHarness:
             """Each runtime reads its environment once, when first built."""
-            for key, value in {"QUEUE_URL": queue_url, "DEAD_LETTER_QUEUE_URL": dlq_url, **env}.items():
-                monkeypatch.setenv(key, value)
+            consumer_environment(monkeypatch, queue_url, dlq_url, **env)
             module.runtime.cache_clear()
             module.runtime()
             module.logger.setLevel("INFO")
@@ -74,7 +73,6 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
                 orders_url,
                 orders_dlq,
                 ORDERS_TABLE="orders",
-                IDEMPOTENCY_TABLE="idempotency",
                 ORDER_EVENTS_TOPIC_ARN=topic_arn,
                 ORDERS_BUS_NAME="orders",
             ),

@@ -1,8 +1,10 @@
-"""Lambda entry point for ``analytics-ingestion``: one data-lake object per batch.
+"""Lambda entry point for ``analytics-ingestion``: each event into the data lake, once per event id.
 
-Poison records (not JSON, no event) go to the DLQ with the reason and are left out of the
-object. If the object cannot be written, every other record of the batch is retried (with
-backoff) or, on its last attempt, dead-lettered with the reason: none is dropped.
+Poison records (not JSON, no event) go to the DLQ with the reason. Every other record is one
+object write of its own (:mod:`analytics.service`), settled by
+:class:`orders_common.failures.FailurePolicy` like any consumer's record: a failed write is
+retried with backoff or, on its last attempt, dead-lettered with the reason, and the rest of
+the batch is unaffected.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from analytics.service import DataLake, lake_line
+from analytics.service import DataLake
 from orders_common.failures import FailurePolicy
 
 logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @dataclass
@@ -28,29 +33,13 @@ class Runtime:
     lake: DataLake
     failures: FailurePolicy
 
-    def ingest(self, records: list[SQSRecord]) -> list[str]:
-        """Write the batch; return the message ids to report as failed."""
-        failed: list[str] = []
-        written: list[SQSRecord] = []
-        lines: list[dict[str, Any]] = []
-        for record in records:
-            try:
-                lines.append(lake_line(record))
-                written.append(record)
-            except Exception as error:
-                if not self.failures.settle(record, error):
-                    failed.append(record.message_id)
-        if not written:
-            return failed
-        try:
-            key = self.lake.write(written, lines)
-        except Exception as error:
-            logger.exception("could not write the batch to the data lake")
-            failed += [record.message_id for record in written if not self.failures.settle(record, error)]
-            return failed
-        correlation_ids = sorted({str(line["event"].get("correlation_id")) for line in lines})
-        logger.info("batch written", extra={"key": key, "events": len(lines), "correlation_ids": correlation_ids})
-        return failed
+    def process(self, record: SQSRecord) -> dict[str, Any]:
+        written = self.lake.write(record)
+        logger.info("event written", extra=written)
+        return written
+
+    def handle(self, record: SQSRecord) -> Any:
+        return self.failures.run(record, self.process)
 
 
 @cache
@@ -62,7 +51,5 @@ def runtime() -> Runtime:
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    records = [SQSRecord(raw) for raw in event.get("Records", [])]
-    failed = runtime().ingest(records)
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=runtime().handle, processor=processor, context=context)

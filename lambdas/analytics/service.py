@@ -1,16 +1,17 @@
-"""Write a batch of events to the data lake as one newline-delimited JSON object.
+"""Write each order event to the data lake once: one object per event id.
 
-Objects are partitioned by date: ``events/dt=YYYY-MM-DD/<batch id>.ndjson``, where the date
-is the day (UTC) the first message of the batch was sent, and the batch id is a hash of its
-message ids. Both are the same on every retry of the same batch, so a retried write
-replaces the object instead of adding a second copy.
+An event's object is ``events/dt=YYYY-MM-DD/<hash of the event id>.json``: the day (UTC) the
+event occurred, and a hash of its deterministic ``event_id``. Both are the same on every
+delivery of the event, however it is batched and however often SNS or order_processor repeat
+it, so a repeat replaces the object instead of adding a second copy: the lake holds each event
+id once, and a reader needs no deduplication. A message with no ``event_id`` (not an order
+event) is keyed by its SNS message id instead, and occurs when SNS says it was published.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,25 +19,38 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orders_common.events import unwrap
 
+PREFIX = "events"
+
 
 def lake_line(record: SQSRecord) -> dict[str, Any]:
-    """One line of the lake: the event and what SNS and SQS said about it. Raises PoisonMessageError."""
+    """The event and what SNS and SQS said about it. Raises PoisonMessageError."""
     event, attributes = unwrap(record)
     envelope: dict[str, Any] = json.loads(record.body or "{}")
+    message_id = envelope.get("MessageId", record.message_id)
     return {
-        "message_id": envelope.get("MessageId", record.message_id),
+        "event_id": str(event.get("event_id") or f"sns:{message_id}"),
+        "message_id": message_id,
         "published_at": envelope.get("Timestamp"),
-        "event_type": attributes.get("event_type"),
+        "event_type": attributes.get("event_type") or event.get("event_type"),
         "attributes": attributes,
         "event": event,
     }
 
 
-def object_key(records: Sequence[SQSRecord], prefix: str = "events") -> str:
-    sent_ms = min(int(record.attributes.sent_timestamp or 0) for record in records)
-    day = datetime.fromtimestamp(sent_ms / 1000, UTC).strftime("%Y-%m-%d")
-    batch_id = hashlib.sha256("\n".join(sorted(r.message_id for r in records)).encode()).hexdigest()[:32]
-    return f"{prefix}/dt={day}/{batch_id}.ndjson"
+def _day(line: dict[str, Any], record: SQSRecord) -> str:
+    for stamp in (line["event"].get("occurred_at"), line["published_at"]):
+        if isinstance(stamp, str):
+            try:
+                return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d")
+            except ValueError:
+                continue
+    sent_ms = int(record.attributes.sent_timestamp or 0)
+    return datetime.fromtimestamp(sent_ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
+def object_key(line: dict[str, Any], record: SQSRecord, prefix: str = PREFIX) -> str:
+    digest = hashlib.sha256(line["event_id"].encode()).hexdigest()[:40]
+    return f"{prefix}/dt={_day(line, record)}/{digest}.json"
 
 
 class DataLake:
@@ -44,8 +58,10 @@ class DataLake:
         self._s3 = s3_client
         self._bucket = bucket
 
-    def write(self, records: Sequence[SQSRecord], lines: Sequence[dict[str, Any]]) -> str:
-        key = object_key(records)
-        body = "".join(json.dumps(line, separators=(",", ":"), sort_keys=True) + "\n" for line in lines)
-        self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="application/x-ndjson")
-        return key
+    def write(self, record: SQSRecord) -> dict[str, Any]:
+        """Write ``record``'s event to its object; returns the key and the event id."""
+        line = lake_line(record)
+        key = object_key(line, record)
+        body = json.dumps(line, separators=(",", ":"), sort_keys=True) + "\n"
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="application/json")
+        return {"key": key, "event_id": line["event_id"], "correlation_id": line["event"].get("correlation_id")}

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
-
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+from orders_common.limits import Description, Identifier, SignedMoney, TransactionId
 
 
 class BalanceUpdate(BaseModel):
+    """``reverses`` names the transaction this one gives back (a refund names its charge): it is
+    applied only after that transaction, and only for the opposite of its amount."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     account_id: Identifier
-    transaction_id: Identifier
-    amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
-    description: Annotated[str, Field(max_length=200)] = ""
+    transaction_id: TransactionId
+    amount: SignedMoney
+    description: Description = ""
+    reverses: TransactionId | None = None

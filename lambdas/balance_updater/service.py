@@ -5,6 +5,11 @@ The account's balance item (``entry = "BALANCE"``) and a ledger item for the tra
 put is conditional on the item not existing, so a transaction that was applied before
 cancels the whole write: redelivery, replay or a producer resend never changes the balance
 twice, even after SQS's 5-minute deduplication window has passed.
+
+An update that ``reverses`` another (a refund names its charge) also checks, in the same
+transaction, that the reversed transaction is in the ledger with the opposite amount: a refund
+is never applied before its charge. If the charge is not there yet, the update waits (a
+transient failure); if it is there with another amount, the update is poison.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from balance_updater.models import BalanceUpdate
-from orders_common.errors import PoisonMessageError, describe_validation_error
+from orders_common.errors import PoisonMessageError, TransientError, describe_validation_error
 
 BALANCE_ENTRY = "BALANCE"
 LEDGER_PREFIX = "TXN#"
@@ -47,52 +52,87 @@ class BalanceLedger:
     def apply(self, update: BalanceUpdate, message_id: str = "") -> dict[str, Any]:
         now = self._clock().isoformat()
         amount = str(update.amount)
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table_name,
-                            "Item": {
-                                "account_id": {"S": update.account_id},
-                                "entry": {"S": f"{LEDGER_PREFIX}{update.transaction_id}"},
-                                "amount": {"N": amount},
-                                "description": {"S": update.description},
-                                "message_id": {"S": message_id},
-                                "applied_at": {"S": now},
-                            },
-                            "ConditionExpression": "attribute_not_exists(entry)",
-                        }
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table_name,
+                    "Item": {
+                        "account_id": {"S": update.account_id},
+                        "entry": {"S": f"{LEDGER_PREFIX}{update.transaction_id}"},
+                        "amount": {"N": amount},
+                        "description": {"S": update.description},
+                        "message_id": {"S": message_id},
+                        "applied_at": {"S": now},
+                        **({"reverses": {"S": update.reverses}} if update.reverses else {}),
                     },
-                    {
-                        "Update": {
-                            "TableName": self._table_name,
-                            "Key": {"account_id": {"S": update.account_id}, "entry": {"S": BALANCE_ENTRY}},
-                            "UpdateExpression": "SET balance = if_not_exists(balance, :zero) + :amount, "
-                            "updated_at = :now, last_transaction_id = :txn ADD applied_count :one",
-                            "ExpressionAttributeValues": {
-                                ":zero": {"N": "0"},
-                                ":amount": {"N": amount},
-                                ":now": {"S": now},
-                                ":txn": {"S": update.transaction_id},
-                                ":one": {"N": "1"},
-                            },
-                        }
+                    "ConditionExpression": "attribute_not_exists(entry)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table_name,
+                    "Key": {"account_id": {"S": update.account_id}, "entry": {"S": BALANCE_ENTRY}},
+                    "UpdateExpression": "SET balance = if_not_exists(balance, :zero) + :amount, "
+                    "updated_at = :now, last_transaction_id = :txn ADD applied_count :one",
+                    "ExpressionAttributeValues": {
+                        ":zero": {"N": "0"},
+                        ":amount": {"N": amount},
+                        ":now": {"S": now},
+                        ":txn": {"S": update.transaction_id},
+                        ":one": {"N": "1"},
                     },
-                ]
+                }
+            },
+        ]
+        if update.reverses:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table_name,
+                        "Key": self._ledger_key(update.account_id, update.reverses),
+                        "ConditionExpression": "attribute_exists(entry) AND amount = :reversed",
+                        "ExpressionAttributeValues": {":reversed": {"N": str(-update.amount)}},
+                    }
+                }
             )
+        try:
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
-            if _ledger_entry_exists(error):
+            reasons = _cancellation_reasons(error)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
                 return {"transaction_id": update.transaction_id, "outcome": "already_applied"}
+            if update.reverses and len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
+                self._refuse_reversal(update)
             raise
         return {"transaction_id": update.transaction_id, "outcome": "applied"}
 
+    def _refuse_reversal(self, update: BalanceUpdate) -> None:
+        assert update.reverses is not None
+        reversed_item = self._client.get_item(
+            TableName=self._table_name, Key=self._ledger_key(update.account_id, update.reverses), ConsistentRead=True
+        ).get("Item")
+        if reversed_item is None:
+            raise TransientError(
+                f"{update.transaction_id} reverses {update.reverses}, which account {update.account_id} "
+                "has not applied yet: it waits for it"
+            )
+        raise PoisonMessageError(
+            f"{update.transaction_id} reverses {update.reverses} with amount {update.amount}, but "
+            f"{update.reverses} was applied with amount {reversed_item['amount']['N']}"
+        )
 
-def _ledger_entry_exists(error: ClientError) -> bool:
+    def _ledger_key(self, account_id: str, transaction_id: str) -> dict[str, dict[str, str]]:
+        return {"account_id": {"S": account_id}, "entry": {"S": f"{LEDGER_PREFIX}{transaction_id}"}}
+
+
+def _cancellation_reasons(error: ClientError) -> list[str]:
+    """The code of each item of a cancelled transaction ('None' where the item was fine)."""
     if error.response["Error"]["Code"] != "TransactionCanceledException":
-        return False
+        return []
     reasons = error.response.get("CancellationReasons") or []
     if reasons:
-        return reasons[0].get("Code") == "ConditionalCheckFailed"
+        return [str(reason.get("Code")) for reason in reasons]
     # Some SDKs only carry the reasons in the message: "... [ConditionalCheckFailed, None]".
-    return "[ConditionalCheckFailed" in error.response["Error"].get("Message", "")
+    message = error.response["Error"].get("Message", "")
+    listed = message[message.rfind("[") + 1 : message.rfind("]")] if "[" in message else ""
+    return [part.strip() for part in listed.split(",") if part.strip()]

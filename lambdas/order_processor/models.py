@@ -1,14 +1,24 @@
-"""The messages on ``order-processing``: an order placed, cancelled, or updated."""
+"""The messages on ``order-processing``: an order placed, cancelled, or updated.
+
+Their limits (identifiers, money, texts) are the system's, from :mod:`orders_common.limits`.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+from orders_common.limits import (
+    MAX_ITEMS_PER_ORDER,
+    MAX_QUANTITY,
+    Currency,
+    CustomerTier,
+    Identifier,
+    Money,
+    Note,
+    Reason,
+)
 
 
 class _Message(BaseModel):
@@ -17,7 +27,7 @@ class _Message(BaseModel):
 
 class OrderLine(_Message):
     sku: Identifier
-    quantity: Annotated[int, Field(gt=0, le=10_000)]
+    quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
     unit_price: Money
 
 
@@ -27,18 +37,18 @@ class OrderCreated(_Message):
     event_type: Literal["order.created"]
     order_id: Identifier
     customer_id: Identifier
-    customer_tier: Literal["standard", "premium", "enterprise"] = "standard"
+    customer_tier: CustomerTier = "standard"
     total: Money
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    items: list[OrderLine] = Field(default_factory=list, max_length=100)
+    currency: Currency = "USD"
+    items: list[OrderLine] = Field(default_factory=list, max_length=MAX_ITEMS_PER_ORDER)
 
 
 class OrderCancelled(_Message):
-    """A customer cancelled an order that was placed before."""
+    """A customer cancelled an order (it may arrive before the order itself: it is kept until then)."""
 
     event_type: Literal["order.cancelled"]
     order_id: Identifier
-    reason: Annotated[str, Field(max_length=500)] = ""
+    reason: Reason = ""
 
 
 class OrderUpdated(_Message):
@@ -47,7 +57,7 @@ class OrderUpdated(_Message):
     event_type: Literal["order.updated"]
     order_id: Identifier
     update_id: Identifier
-    note: Annotated[str, Field(min_length=1, max_length=500)]
+    note: Note
     internal: bool = False
 
 

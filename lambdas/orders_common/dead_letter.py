@@ -6,7 +6,7 @@ last attempt sends it to the DLQ itself with these message attributes:
 
 - ``failure_reason``: what went wrong, in one line;
 - ``failure_kind``: ``poison`` or ``exhausted`` (retries used up);
-- ``source_queue_arn``, ``original_message_id``, ``receive_count``.
+- ``source_queue_arn``, ``original_message_id``, ``receive_count`` and, where counted, ``attempts``.
 
 The original message attributes are kept too, as far as SQS's limit of 10 allows.
 """
@@ -17,15 +17,15 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from orders_common.attempts import receive_count
+
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 MAX_REASON_LENGTH = 1024
 
 
-def receive_count(record: SQSRecord) -> int:
-    return int(record.attributes.approximate_receive_count or 1)
-
-
-def failure_attributes(record: SQSRecord, reason: str, kind: str) -> dict[str, dict[str, str]]:
+def failure_attributes(
+    record: SQSRecord, reason: str, kind: str, attempts: int | None = None
+) -> dict[str, dict[str, str]]:
     """The DLQ message attributes: failure details first, then the original ones that fit."""
     attributes: dict[str, dict[str, str]] = {
         "failure_reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_LENGTH] or "unknown"},
@@ -34,6 +34,8 @@ def failure_attributes(record: SQSRecord, reason: str, kind: str) -> dict[str, d
         "original_message_id": {"DataType": "String", "StringValue": record.message_id},
         "receive_count": {"DataType": "Number", "StringValue": str(receive_count(record))},
     }
+    if attempts is not None:
+        attributes["attempts"] = {"DataType": "Number", "StringValue": str(attempts)}
     for name, value in (record.raw_event.get("messageAttributes") or {}).items():
         if len(attributes) >= SQS_MAX_MESSAGE_ATTRIBUTES or name in attributes:
             continue
@@ -44,7 +46,14 @@ def failure_attributes(record: SQSRecord, reason: str, kind: str) -> dict[str, d
     return attributes
 
 
-def dead_letter(sqs_client: Any, dead_letter_queue_url: str, record: SQSRecord, reason: str, kind: str) -> str:
+def dead_letter(
+    sqs_client: Any,
+    dead_letter_queue_url: str,
+    record: SQSRecord,
+    reason: str,
+    kind: str,
+    attempts: int | None = None,
+) -> str:
     """Send ``record`` to the DLQ with the reason; returns the DLQ message id.
 
     Raises whatever SQS raises: the caller must then leave the record on its queue (report it
@@ -53,7 +62,7 @@ def dead_letter(sqs_client: Any, dead_letter_queue_url: str, record: SQSRecord, 
     params: dict[str, Any] = {
         "QueueUrl": dead_letter_queue_url,
         "MessageBody": record.body or "",
-        "MessageAttributes": failure_attributes(record, reason, kind),
+        "MessageAttributes": failure_attributes(record, reason, kind, attempts),
     }
     if dead_letter_queue_url.endswith(".fifo"):
         params["MessageGroupId"] = record.attributes.message_group_id or "dead-letter"

@@ -14,42 +14,48 @@ The body is the event as JSON; ``schemas/order-event.schema.json`` is its JSON S
 from __future__ import annotations
 
 import json
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
 
 from orders_common.errors import PoisonMessageError, describe_validation_error
+from orders_common.limits import (
+    CorrelationId,
+    Currency,
+    CustomerTier,
+    EventId,
+    Identifier,
+    Money,
+    Note,
+    OrderEventType,
+)
 
-OrderEventType = Literal["order.created", "order.cancelled", "order.updated"]
-CENTS = Decimal("0.01")
-#: Money in the event body is a JSON number (12 digits at most, so a float carries it exactly),
+#: Money in the event body is a JSON number (11 digits at most, so a float carries it exactly),
 #: so that body filters can compare it numerically; parsed, it is a Decimal with two places again.
-Amount = Annotated[
-    Decimal,
-    Field(max_digits=12, decimal_places=2, allow_inf_nan=False),
-    AfterValidator(lambda amount: amount.quantize(CENTS)),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
+Amount = Annotated[Money, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class OrderEvent(BaseModel):
-    """Something that happened to an order, as the services that react to it see it."""
+    """A stored state change of an order, as the services that react to it see it.
+
+    ``event_id`` is deterministic (:func:`orders_common.limits.order_event_id`): every
+    announcement of the same change carries the same id, so consumers deduplicate on it.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    event_id: Annotated[str, Field(min_length=1, max_length=200)]
+    event_id: EventId
     event_type: OrderEventType
-    order_id: Annotated[str, Field(min_length=1, max_length=64)]
-    customer_id: Annotated[str, Field(min_length=1, max_length=64)]
-    customer_tier: Literal["standard", "premium", "enterprise"] = "standard"
+    order_id: Identifier
+    customer_id: Identifier
+    customer_tier: CustomerTier = "standard"
     amount: Amount | None = None
-    currency: str = "USD"
+    currency: Currency = "USD"
     occurred_at: str
-    correlation_id: Annotated[str, Field(min_length=1, max_length=128)]
+    correlation_id: CorrelationId
     internal: bool = False
-    note: str | None = None
+    note: Note | None = None
 
 
 def message_attributes(event: OrderEvent) -> dict[str, dict[str, str]]:

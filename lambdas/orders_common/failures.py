@@ -4,9 +4,11 @@
 - Any other failure stays on the queue for a retry, and its visibility timeout is extended
   with capped exponential backoff (10 s, 20 s, 40 s, ... up to 900 s), so a struggling
   downstream is not hammered.
-- On the last attempt (receive count = the queue's maxReceiveCount) the record is
-  dead-lettered by the handler, with the last error as the reason, instead of by SQS
-  without one.
+- Attempts are counted apart from receives (:mod:`orders_common.attempts`): a record that was
+  received but not tried (held back behind its FIFO group, cut off by a timeout) keeps its
+  attempts. On the last attempt (``MAX_ATTEMPTS``) the record is dead-lettered by the handler,
+  with the last error as the reason. A record whose attempts ran out without a result (the
+  invocation was killed) is dead-lettered before it is tried again, with the last error known.
 
 Dead-lettering counts as settling the record: the batch reports it as processed, so SQS
 deletes it from the work queue. If the DLQ itself cannot be reached the original error is
@@ -17,20 +19,37 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from orders_common.attempts import (
+    Attempt,
+    AttemptCounter,
+    DynamoDBAttempts,
+    ReceiveCountAttempts,
+    describe_error,
+    receive_count,
+)
 from orders_common.backoff import retry_delay_seconds
-from orders_common.dead_letter import dead_letter, receive_count
-from orders_common.errors import PoisonMessageError, is_transient
+from orders_common.dead_letter import dead_letter
+from orders_common.errors import PoisonMessageError, TransientError, is_transient
 
 T = TypeVar("T")
 
 POISON = "poison"
 EXHAUSTED = "exhausted"
+ENDED_WITHOUT_RESULT = "the last attempt ended without a result (the invocation timed out or crashed)"
+
+
+class AttemptsNotCountedError(TransientError):
+    """The attempt could not be counted (the attempts table failed): the record is not tried this time."""
+
+
+class AttemptsExhaustedError(Exception):
+    """The record used up its attempts and the DLQ could not take it: it stays on its queue."""
 
 
 @dataclass
@@ -38,47 +57,92 @@ class FailurePolicy:
     sqs_client: Any
     queue_url: str
     dead_letter_queue_url: str
-    max_receive_count: int
+    max_attempts: int
     logger: Logger
+    attempts: AttemptCounter = field(default_factory=ReceiveCountAttempts)
 
     @classmethod
-    def from_environment(cls, sqs_client: Any, logger: Logger) -> FailurePolicy:
-        """Read QUEUE_URL, DEAD_LETTER_QUEUE_URL and MAX_RECEIVE_COUNT (set by QueueConsumer)."""
+    def from_environment(cls, sqs_client: Any, logger: Logger, dynamodb_client: Any = None) -> FailurePolicy:
+        """Read QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_ATTEMPTS and ATTEMPTS_TABLE (set by QueueConsumer).
+
+        Without ATTEMPTS_TABLE every receive counts as an attempt.
+        """
+        attempts: AttemptCounter = ReceiveCountAttempts()
+        table = os.environ.get("ATTEMPTS_TABLE")
+        if table:
+            if dynamodb_client is None:
+                import boto3
+
+                dynamodb_client = boto3.client("dynamodb")
+            attempts = DynamoDBAttempts(dynamodb_client, table)
         return cls(
             sqs_client=sqs_client,
             queue_url=os.environ["QUEUE_URL"],
             dead_letter_queue_url=os.environ["DEAD_LETTER_QUEUE_URL"],
-            max_receive_count=int(os.environ.get("MAX_RECEIVE_COUNT", "5")),
+            max_attempts=int(os.environ["MAX_ATTEMPTS"]),
             logger=logger,
+            attempts=attempts,
         )
 
     def run(self, record: SQSRecord, process: Callable[[SQSRecord], T]) -> T | None:
-        """``process(record)``; on failure settle the record in the DLQ or re-raise for a retry."""
+        """``process(record)`` as one counted attempt; on failure settle the record or re-raise for a retry."""
+        attempt = self.begin(record)
+        if attempt is None:
+            return None
         try:
             return process(record)
         except Exception as error:
-            if self.settle(record, error):
+            if self.settle(record, error, attempt):
                 return None
             raise
 
-    def settle(self, record: SQSRecord, error: Exception) -> bool:
-        """Decide the fate of a record that failed with ``error``.
+    def begin(self, record: SQSRecord) -> Attempt | None:
+        """Count the attempt about to be made; None when the record was dead-lettered instead (out of attempts).
+
+        Raises when the attempt cannot be counted or the DLQ cannot take an exhausted record: the
+        record stays on its queue, untried.
+        """
+        try:
+            attempt = self.attempts.begin(record)
+        except Exception as error:
+            self._back_off(record, receive_count(record), error)
+            raise AttemptsNotCountedError(f"could not count the attempt: {describe_error(error)}") from error
+        if attempt.number <= self.max_attempts:
+            return attempt
+        reason = f"gave up after {attempt.number - 1} attempts: {attempt.last_error or ENDED_WITHOUT_RESULT}"
+        if self._dead_letter(record, EXHAUSTED, reason, attempt):
+            return None
+        raise AttemptsExhaustedError(reason)
+
+    def settle(self, record: SQSRecord, error: Exception, attempt: Attempt | None = None) -> bool:
+        """Decide the fate of a record whose attempt failed with ``error``.
 
         True: the record is in the DLQ with the reason; delete it from its queue.
         False: leave it on its queue for a retry (its visibility has been extended).
         """
         if isinstance(error, PoisonMessageError):
-            return self._dead_letter(record, POISON, f"poison message: {error}")
-        attempts = receive_count(record)
-        if attempts >= self.max_receive_count:
-            reason = f"gave up after {attempts} attempts: {type(error).__name__}: {error}"
-            return self._dead_letter(record, EXHAUSTED, reason)
-        self._back_off(record, attempts, error)
+            return self._dead_letter(record, POISON, f"poison message: {error}", attempt)
+        attempt = attempt or Attempt(receive_count(record))
+        try:
+            self.attempts.failed(record, attempt, error)
+        except Exception:  # the count is a little low then; the record is still retried
+            self.logger.exception("could not record the failed attempt", extra={"message_id": record.message_id})
+        if attempt.number >= self.max_attempts:
+            reason = f"gave up after {attempt.number} attempts: {describe_error(error)}"
+            return self._dead_letter(record, EXHAUSTED, reason, attempt)
+        self._back_off(record, attempt.number, error)
         return False
 
-    def _dead_letter(self, record: SQSRecord, kind: str, reason: str) -> bool:
+    def _dead_letter(self, record: SQSRecord, kind: str, reason: str, attempt: Attempt | None) -> bool:
         try:
-            dlq_message_id = dead_letter(self.sqs_client, self.dead_letter_queue_url, record, reason, kind)
+            dlq_message_id = dead_letter(
+                self.sqs_client,
+                self.dead_letter_queue_url,
+                record,
+                reason,
+                kind,
+                attempts=None if attempt is None else attempt.number,
+            )
         except Exception:
             self.logger.exception(
                 "could not dead-letter the message; it stays on its queue",
@@ -97,7 +161,7 @@ class FailurePolicy:
         return True
 
     def _back_off(self, record: SQSRecord, attempts: int, error: Exception) -> None:
-        delay = retry_delay_seconds(attempts - 1)
+        delay = retry_delay_seconds(max(0, attempts - 1))
         try:
             self.sqs_client.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
@@ -111,6 +175,6 @@ class FailurePolicy:
                 "attempt": attempts,
                 "retry_in_seconds": delay,
                 "transient": is_transient(error),
-                "error": f"{type(error).__name__}: {error}",
+                "error": describe_error(error),
             },
         )

@@ -1,10 +1,25 @@
-"""Authorise payments for new orders and refund cancelled ones, each once.
+"""Charge new orders and refund cancelled ones, each once, and never a refund without its charge.
 
-An authorisation (or refund) is a conditional write to the payments table, followed by a
-balance update on ``balance-updates.fifo``: group = the customer's account, deduplication
-id = the transaction id (``<order_id>.charge`` or ``<order_id>.refund``). The update is sent
-again whenever the event is, because an earlier attempt may have stopped between the write
-and the send; FIFO deduplication and the balance ledger make the resend harmless.
+A payment is a small state machine, one item per order in the payments table; every transition
+is a write conditional on the state it leaves:
+
+    (none) --order.created--> AUTHORIZED --charge sent--> CHARGE_SENT --refund sent--> REFUND_SENT
+    (none) --order.cancelled--> CANCELLED (before any charge: nothing to charge, nothing to refund)
+
+- ``order.created`` authorises the order (AUTHORIZED), sends its charge to ``balance-updates.fifo``
+  (group = the customer's account, deduplication id = ``<order_id>.charge``), then records
+  CHARGE_SENT. Any later order.created finds the item and sends nothing new.
+- ``order.cancelled`` after a charge was sent sends the refund (``<order_id>.refund``, the charged
+  amount back to the charged account), then records REFUND_SENT. If the charge may not be out yet
+  (AUTHORIZED: a crash or a failed send between the two writes), the cancellation sends the charge
+  first, then the refund, in that order in the account's FIFO group: the ledger applies a
+  transaction once (:mod:`balance_updater.service`), so a charge sent twice is charged once.
+- ``order.cancelled`` before the order (a standard queue reorders) records CANCELLED: the order
+  is never charged, so there is nothing to refund, and nothing waits.
+
+Every send is repeated whenever its transition has not been recorded yet, with the same
+deduplication id: the balance ledger makes the repeat harmless, and a refund names the charge
+it reverses, so the ledger applies it only after that charge.
 """
 
 from __future__ import annotations
@@ -18,18 +33,19 @@ from botocore.exceptions import ClientError
 
 from orders_common.errors import PoisonMessageError, TransientError
 from orders_common.events import OrderEvent
+from orders_common.limits import charge_transaction_id, refund_transaction_id, transaction_description
 from orders_common.producer import MessageProducer
 
 AUTHORIZED = "AUTHORIZED"
-REFUNDED = "REFUNDED"
+CHARGE_SENT = "CHARGE_SENT"
+REFUND_SENT = "REFUND_SENT"
+CANCELLED = "CANCELLED"
+#: Transitions tried when other invocations keep moving the same payment.
+MAX_TRANSITIONS = 6
 
 
-def charge_transaction_id(order_id: str) -> str:
-    return f"{order_id}.charge"
-
-
-def refund_transaction_id(order_id: str) -> str:
-    return f"{order_id}.refund"
+def _is_condition_failure(error: ClientError) -> bool:
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 class PaymentService:
@@ -44,16 +60,17 @@ class PaymentService:
         self._clock = clock
 
     def handle(self, event: OrderEvent) -> dict[str, Any]:
-        if event.amount is None:
-            raise PoisonMessageError(f"{event.event_type} for order {event.order_id} has no amount")
         if event.event_type == "order.created":
-            return self.authorise(event, event.amount)
+            if event.amount is None:
+                raise PoisonMessageError(f"{event.event_type} for order {event.order_id} has no amount")
+            return self.charge(event, event.amount)
         if event.event_type == "order.cancelled":
-            return self.refund(event, event.amount)
+            return self.cancel(event)
         raise PoisonMessageError(f"payment-processing does not handle {event.event_type}")
 
-    def authorise(self, event: OrderEvent, amount: Decimal) -> dict[str, Any]:
+    def charge(self, event: OrderEvent, amount: Decimal) -> dict[str, Any]:
         outcome = "authorised"
+        now = self._clock().isoformat()
         try:
             self._table.put_item(
                 Item={
@@ -62,56 +79,111 @@ class PaymentService:
                     "amount": amount,
                     "currency": event.currency,
                     "status": AUTHORIZED,
-                    "authorised_at": self._clock().isoformat(),
+                    "authorised_at": now,
+                    "correlation_id": event.correlation_id,
+                },
+                ConditionExpression="attribute_not_exists(order_id)",
+            )
+            payment: dict[str, Any] | None = {
+                "order_id": event.order_id,
+                "account_id": event.customer_id,
+                "amount": amount,
+                "status": AUTHORIZED,
+            }
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            outcome = "already_authorised"
+            payment = self._get(event.order_id)
+        for _ in range(MAX_TRANSITIONS):
+            assert payment is not None
+            if payment["status"] != AUTHORIZED:
+                return {"order_id": event.order_id, "outcome": outcome, "status": payment["status"]}
+            self._send(payment, "charge", event.correlation_id)
+            payment = self._transition(payment, AUTHORIZED, CHARGE_SENT, "charge_sent_at")
+            outcome = "charged" if outcome == "authorised" else "charge_completed"
+        raise TransientError(f"payment of order {event.order_id} kept changing")
+
+    def cancel(self, event: OrderEvent) -> dict[str, Any]:
+        now = self._clock().isoformat()
+        try:
+            self._table.put_item(
+                Item={
+                    "order_id": event.order_id,
+                    "account_id": event.customer_id,
+                    "status": CANCELLED,
+                    "cancelled_at": now,
                     "correlation_id": event.correlation_id,
                 },
                 ConditionExpression="attribute_not_exists(order_id)",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _is_condition_failure(error):
                 raise
-            outcome = "already_authorised"
-        self._send_balance_update(event, charge_transaction_id(event.order_id), -amount, "charge")
-        return {"order_id": event.order_id, "outcome": outcome}
+        else:
+            return {"order_id": event.order_id, "outcome": "cancelled_before_any_charge"}
+        outcome = "already_settled"
+        payment = self._get(event.order_id)
+        for _ in range(MAX_TRANSITIONS):
+            assert payment is not None
+            status = payment["status"]
+            if status in (CANCELLED, REFUND_SENT):
+                return {"order_id": event.order_id, "outcome": outcome, "status": status}
+            if status == AUTHORIZED:  # the charge may not be out yet: send it first
+                self._send(payment, "charge", event.correlation_id)
+                payment = self._transition(payment, AUTHORIZED, CHARGE_SENT, "charge_sent_at")
+            elif status == CHARGE_SENT:
+                self._send(payment, "refund", event.correlation_id)
+                payment = self._transition(payment, CHARGE_SENT, REFUND_SENT, "refund_sent_at")
+                outcome = "refunded"
+            else:
+                raise PoisonMessageError(f"payment of order {event.order_id} is {status}; cannot refund")
+        raise TransientError(f"payment of order {event.order_id} kept changing")
 
-    def refund(self, event: OrderEvent, amount: Decimal) -> dict[str, Any]:
-        outcome = "refunded"
+    def _get(self, order_id: str) -> dict[str, Any]:
+        item = self._table.get_item(Key={"order_id": order_id}, ConsistentRead=True).get("Item")
+        if item is None:  # written a moment ago by the conditional put that failed: it must be there
+            raise TransientError(f"payment of order {order_id} not readable yet")
+        return dict(item)
+
+    def _transition(self, payment: dict[str, Any], source: str, target: str, stamp: str) -> dict[str, Any]:
+        """Move ``payment`` from ``source`` to ``target``; returns the item as it now stands (moved or not)."""
         try:
-            self._table.update_item(
-                Key={"order_id": event.order_id},
-                UpdateExpression="SET #status = :refunded, refunded_at = :now",
-                ConditionExpression="#status = :authorized",
+            response = self._table.update_item(
+                Key={"order_id": payment["order_id"]},
+                UpdateExpression=f"SET #status = :target, {stamp} = :now",
+                ConditionExpression="#status = :source",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":refunded": REFUNDED,
-                    ":authorized": AUTHORIZED,
-                    ":now": self._clock().isoformat(),
-                },
+                ExpressionAttributeValues={":target": target, ":source": source, ":now": self._clock().isoformat()},
+                ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _is_condition_failure(error):
                 raise
-            status = (error.response.get("Item") or {}).get("status", {}).get("S")
-            if status is None:
-                # The cancellation overtook the creation (standard queue): retry later.
-                raise TransientError(f"no payment for order {event.order_id} yet") from None
-            if status != REFUNDED:
-                raise PoisonMessageError(f"payment of order {event.order_id} is {status}; cannot refund") from None
-            outcome = "already_refunded"
-        self._send_balance_update(event, refund_transaction_id(event.order_id), amount, "refund")
-        return {"order_id": event.order_id, "outcome": outcome}
+            return self._get(payment["order_id"])  # another invocation moved it: go on from where it is
+        return dict(response["Attributes"])
 
-    def _send_balance_update(self, event: OrderEvent, transaction_id: str, amount: Decimal, kind: str) -> None:
+    def _send(self, payment: dict[str, Any], kind: str, correlation_id: str) -> None:
+        order_id, account_id = payment["order_id"], payment["account_id"]
+        amount = Decimal(str(payment["amount"]))
+        charge_id = charge_transaction_id(order_id)
+        if kind == "charge":
+            transaction_id, signed, reverses = charge_id, -amount, None
+        else:
+            transaction_id, signed, reverses = refund_transaction_id(order_id), amount, charge_id
+        body: dict[str, Any] = {
+            "account_id": account_id,
+            "transaction_id": transaction_id,
+            "amount": str(signed.quantize(Decimal("0.01"))),
+            "description": transaction_description(kind, order_id),
+        }
+        if reverses is not None:
+            body["reverses"] = reverses
         self._balance_updates.send_fifo(
-            {
-                "account_id": event.customer_id,
-                "transaction_id": transaction_id,
-                "amount": str(amount),
-                "description": f"{kind} for order {event.order_id}",
-            },
+            body,
             event_type=f"balance.{kind}",
-            group_id=event.customer_id,
+            group_id=account_id,
             deduplication_id=transaction_id,
-            attributes={"correlation_id": event.correlation_id},
+            attributes={"correlation_id": correlation_id},
         )

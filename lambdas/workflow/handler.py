@@ -1,12 +1,17 @@
 """Lambda entry points of the high-value order flow, one per task (thin shells around tasks.py).
 
-Each receives the state's input (the flow's order) and returns the task's result; the
-state machine places the result in the state (``ResultPath``).
+The pure tasks receive the state's input (the flow's order). The tasks that write receive
+``{"order": <the state's input>, "execution_id": <$$.Execution.Id>}``, so each execution can tell
+its own reservation from another execution's. Every task turns throttling and other transient
+AWS errors into :class:`~orders_common.errors.TransientError`, the one error name the flow
+retries for them; the state machine places each result in the state (``ResultPath``).
 """
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -15,9 +20,12 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders_common.errors import TransientError, is_transient
 from workflow import tasks
 
 logger = Logger()
+
+Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 @cache
@@ -25,32 +33,53 @@ def store() -> tasks.WorkflowStore:
     return tasks.WorkflowStore(boto3.resource("dynamodb").Table(os.environ["WORKFLOW_TABLE"]))
 
 
-def _order(event: dict[str, Any]) -> dict[str, Any]:
-    logger.append_keys(order_id=event.get("order_id"), correlation_id=event.get("correlation_id"))
-    return event
+def task(function: Task) -> Task:
+    """Log with the order's keys; raise TransientError for what is worth a retry."""
+
+    @functools.wraps(function)
+    def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        order = event.get("order", event)
+        logger.append_keys(
+            order_id=order.get("order_id"),
+            correlation_id=order.get("correlation_id"),
+            execution_id=event.get("execution_id"),
+        )
+        try:
+            return function(event, context)
+        except Exception as error:
+            if is_transient(error) and not isinstance(error, TransientError):
+                raise TransientError(f"{type(error).__name__}: {error}") from error
+            raise
+
+    return logger.inject_lambda_context(run)
 
 
-@logger.inject_lambda_context
+def _order_and_execution(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    return event.get("order", event), str(event.get("execution_id") or tasks.UNKNOWN_EXECUTION)
+
+
+@task
 def screen_for_fraud(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return tasks.screen_for_fraud(_order(event))
+    return tasks.screen_for_fraud(event)
 
 
-@logger.inject_lambda_context
+@task
 def check_credit_limit(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return tasks.check_credit_limit(_order(event), Decimal(os.environ.get("CREDIT_LIMIT", tasks.DEFAULT_CREDIT_LIMIT)))
+    return tasks.check_credit_limit(event, Decimal(os.environ.get("CREDIT_LIMIT", tasks.DEFAULT_CREDIT_LIMIT)))
 
 
-@logger.inject_lambda_context
+@task
 def reserve_inventory(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    order, execution_id = _order_and_execution(event)
     unavailable = [o for o in os.environ.get("OUT_OF_STOCK_ORDERS", "").split(",") if o]
-    return store().reserve_inventory(_order(event), unavailable)
+    return store().reserve_inventory(order, execution_id, unavailable)
 
 
-@logger.inject_lambda_context
+@task
 def release_inventory(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return store().release_inventory(_order(event))
+    return store().release_inventory(*_order_and_execution(event))
 
 
-@logger.inject_lambda_context
+@task
 def assign_account_manager(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return store().assign_account_manager(_order(event))
+    return store().assign_account_manager(*_order_and_execution(event))

@@ -4,9 +4,10 @@ Input of the flow (from the EventBridge InputTransformer):
 ``{"order_id": str, "customer_id": str, "amount": number, "priority": "high"}``.
 
 - :func:`screen_for_fraud` and :func:`check_credit_limit` are pure: same input, same answer.
-- :func:`reserve_inventory`, :func:`release_inventory` and :func:`assign_account_manager`
-  write to the workflow table with conditional writes keyed on the order, so a retried or
-  re-run step changes nothing twice.
+- :meth:`WorkflowStore.reserve_inventory`, :meth:`~WorkflowStore.release_inventory` and
+  :meth:`~WorkflowStore.assign_account_manager` write to the workflow table with conditional
+  writes keyed on the order and the execution (``$$.Execution.Id``), so a retried step changes
+  nothing twice and a second execution of the same order changes nothing at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from orders_common.errors import TransientError
 
 #: Above this amount an order is refused as likely fraud; above REVIEW it is flagged.
 FRAUD_REJECT_ABOVE = Decimal("50000")
@@ -54,49 +57,116 @@ def check_credit_limit(order: dict[str, Any], limit: Decimal = DEFAULT_CREDIT_LI
     return {"approved": True, "limit": float(limit), "headroom": float(limit - amount)}
 
 
+class AlreadyHandled(Exception):  # noqa: N818 (the name is the Step Functions error name)
+    """Another execution of the flow decided this order (EventBridge starts one per delivery, duplicates and
+    replays included): this execution ends without touching the order (a business outcome: not retried)."""
+
+
+#: ``reservation`` of a workflow item: stock held by ``held_by``; released by it (compensated); or the
+#: order was decided by ``held_by`` without any stock held (it failed before reserving).
+RESERVED = "RESERVED"
+RELEASED = "RELEASED"
+NONE_HELD = "NONE_HELD"
+#: The execution id of a task invoked without one (an execution started before tasks received it).
+UNKNOWN_EXECUTION = "unknown-execution"
+#: Conditional writes tried when executions race on one order.
+MAX_RACES = 5
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
+
+
 class WorkflowStore:
-    """One item per order: its inventory reservation and its account manager."""
+    """One item per order: which execution decided it, the stock it holds, its account manager.
+
+    The first execution to reserve (or to fail before reserving) claims the order; every other
+    execution of the same order ends in ``AlreadyHandled``, and can release nothing but its own
+    reservation. So a duplicate delivery, an archive replay or a re-run after compensation never
+    approves an order without held stock, never releases the stock of an approved order, and
+    changes no decided outcome.
+    """
 
     def __init__(self, table: Any, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._table = table
         self._clock = clock
 
-    def reserve_inventory(self, order: dict[str, Any], unavailable: Sequence[str] = ()) -> dict[str, Any]:
-        if order["order_id"] in unavailable:
-            raise InventoryUnavailable(f"no stock for order {order['order_id']}")
-        try:
-            self._table.update_item(
-                Key={"order_id": order["order_id"]},
-                UpdateExpression="SET reservation = :reserved, reserved_at = :now",
-                ConditionExpression="attribute_not_exists(reservation)",
-                ExpressionAttributeValues={":reserved": "RESERVED", ":now": self._clock().isoformat()},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return {"reservation": "RESERVED", "outcome": "already_reserved"}
-        return {"reservation": "RESERVED", "outcome": "reserved"}
+    def _get(self, order_id: str) -> dict[str, Any]:
+        return dict(self._table.get_item(Key={"order_id": order_id}, ConsistentRead=True).get("Item") or {})
 
-    def release_inventory(self, order: dict[str, Any]) -> dict[str, Any]:
-        """Compensation: undo a reservation, if there is one. Safe to run any number of times."""
+    def reserve_inventory(
+        self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION, unavailable: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        order_id = order["order_id"]
+        if order_id in unavailable:
+            raise InventoryUnavailable(f"no stock for order {order_id}")
         try:
             self._table.update_item(
-                Key={"order_id": order["order_id"]},
-                UpdateExpression="SET reservation = :released, released_at = :now",
-                ConditionExpression="reservation = :reserved",
+                Key={"order_id": order_id},
+                UpdateExpression="SET reservation = :reserved, held_by = :execution, reserved_at = :now",
+                ConditionExpression="attribute_not_exists(reservation)",
                 ExpressionAttributeValues={
-                    ":released": "RELEASED",
-                    ":reserved": "RESERVED",
+                    ":reserved": RESERVED,
+                    ":execution": execution_id,
                     ":now": self._clock().isoformat(),
                 },
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(error):
                 raise
-            return {"reservation": "NONE_HELD", "outcome": "nothing_to_release"}
-        return {"reservation": "RELEASED", "outcome": "released"}
+            item = self._get(order_id)
+            if item.get("reservation") == RESERVED and item.get("held_by") == execution_id:
+                return {"reservation": RESERVED, "outcome": "already_reserved"}
+            raise AlreadyHandled(
+                f"order {order_id} was decided by execution {item.get('held_by', 'unknown')} "
+                f"(reservation {item.get('reservation')}); this execution changes nothing"
+            ) from None
+        return {"reservation": RESERVED, "outcome": "reserved"}
 
-    def assign_account_manager(self, order: dict[str, Any]) -> dict[str, Any]:
+    def release_inventory(self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION) -> dict[str, Any]:
+        """Compensation: undo this execution's reservation, if it holds one. Safe to run any number of times.
+
+        An execution that holds nothing (it failed before reserving) records that it decided the
+        order, unless another execution already did; it never releases another execution's stock.
+        """
+        order_id = order["order_id"]
+        now = self._clock().isoformat()
+        for _ in range(MAX_RACES):
+            item = self._get(order_id)
+            reservation, holder = item.get("reservation"), item.get("held_by")
+            if reservation is None:
+                update = (
+                    "SET reservation = :none, held_by = :execution, decided_at = :now",
+                    "attribute_not_exists(reservation)",
+                )
+                values = {":none": NONE_HELD, ":execution": execution_id, ":now": now}
+                outcome = "nothing_to_release"
+            elif holder != execution_id:
+                return {"reservation": "NOT_MINE", "outcome": "nothing_to_release", "held_by": holder}
+            elif reservation == RESERVED:
+                update = (
+                    "SET reservation = :released, released_at = :now",
+                    "reservation = :reserved AND held_by = :execution",
+                )
+                values = {":released": RELEASED, ":reserved": RESERVED, ":execution": execution_id, ":now": now}
+                outcome = "released"
+            else:
+                return {"reservation": reservation, "outcome": "already_released"}
+            try:
+                self._table.update_item(
+                    Key={"order_id": order_id},
+                    UpdateExpression=update[0],
+                    ConditionExpression=update[1],
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if not _condition_failed(error):
+                    raise
+                continue  # another execution wrote meanwhile: look again
+            return {"reservation": RELEASED if outcome == "released" else NONE_HELD, "outcome": outcome}
+        raise TransientError(f"order {order_id}: executions kept racing on the workflow item")
+
+    def assign_account_manager(self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION) -> dict[str, Any]:
         digest = int(hashlib.sha256(order["customer_id"].encode()).hexdigest(), 16)
         manager = ACCOUNT_MANAGERS[digest % len(ACCOUNT_MANAGERS)]
         self._table.update_item(

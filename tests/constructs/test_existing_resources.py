@@ -48,7 +48,7 @@ def test_an_existing_function_is_attached_and_given_the_consumer_environment() -
     template.resource_count_is("AWS::Lambda::Function", 1)
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Environment": {"Variables": Match.object_like({"MAX_RECEIVE_COUNT": "5", "QUEUE_URL": Match.any_value()})}},
+        {"Environment": {"Variables": Match.object_like({"MAX_ATTEMPTS": "5", "QUEUE_URL": Match.any_value()})}},
     )
     template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aws_cdk as cdk
@@ -45,7 +46,7 @@ def test_the_mapping_reports_batch_item_failures_and_the_function_knows_its_dlq(
             "Environment": {
                 "Variables": Match.object_like(
                     {
-                        "MAX_RECEIVE_COUNT": "5",
+                        "MAX_ATTEMPTS": "5",
                         "QUEUE_URL": Match.any_value(),
                         "DEAD_LETTER_QUEUE_URL": Match.any_value(),
                     }
@@ -100,3 +101,59 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(InvalidPropsError) as raised:
         consumer({"max_receive_count": 2, "visibility_timeout": cdk.Duration.seconds(10)}, batch_size=0)
     assert len(raised.value.problems) == 3
+
+
+def attempts_table(stack: cdk.Stack) -> Any:
+    from aws_cdk import aws_dynamodb as dynamodb
+
+    return dynamodb.TableV2(
+        stack, "Attempts", partition_key=dynamodb.Attribute(name="message_key", type=dynamodb.AttributeType.STRING)
+    )
+
+
+def test_an_attempts_table_is_named_in_the_environment_and_may_be_updated_only() -> None:
+    s = cdk.Stack(cdk.App(), "Test")
+    queue = EventQueue(s, "Work", queue_name="work", visibility_timeout=cdk.Duration.seconds(180), max_receive_count=20)
+    table = attempts_table(s)
+    QueueConsumer(s, "Consumer", queue=queue, code=CODE, handler="index.handler", attempts_table=table, max_attempts=8)
+    template = Template.from_stack(s)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": Match.object_like({"MAX_ATTEMPTS": "8", "ATTEMPTS_TABLE": Match.any_value()})}},
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with([Match.object_like({"Action": "dynamodb:UpdateItem", "Effect": "Allow"})])
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("fifo", "max_receive_count", "message"),
+    [
+        (False, 15, "at least 2 x max_attempts (8) = 16"),
+        (True, 159, "at least 2 x max_attempts (8) x batch_size (10) = 160"),
+    ],
+)
+def test_with_an_attempts_table_max_receive_count_must_be_a_backstop(
+    fifo: bool, max_receive_count: int, message: str
+) -> None:
+    s = cdk.Stack(cdk.App(), "Test")
+    queue = EventQueue(
+        s,
+        "Work",
+        queue_name="work",
+        fifo=fifo,
+        visibility_timeout=cdk.Duration.seconds(180),
+        max_receive_count=max_receive_count,
+    )
+    with pytest.raises(InvalidPropsError, match=re.escape(message)):
+        QueueConsumer(s, "Consumer", queue=queue, code=CODE, handler="index.handler", attempts_table=attempts_table(s))
+
+
+def test_without_an_attempts_table_max_attempts_cannot_exceed_the_receives() -> None:
+    with pytest.raises(InvalidPropsError, match="moves a message to its DLQ after 5 receives"):
+        consumer(max_attempts=6)

@@ -1,4 +1,5 @@
-"""A record that keeps failing ends in its DLQ after maxReceiveCount, on the deployed queues."""
+"""A record that keeps failing ends in its DLQ after MAX_ATTEMPTS real attempts (by its handler, with the
+reason), or after maxReceiveCount receives (by SQS, without one) when the function never runs."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def _max_receive_count(system: DeployedSystem) -> int:
     return int(json.loads(policy["Attributes"]["RedrivePolicy"])["maxReceiveCount"])
 
 
+def _max_attempts(system: DeployedSystem) -> int:
+    function = system.function_reading(QUEUE)
+    environment = system.client("lambda").get_function_configuration(FunctionName=function)["Environment"]
+    return int(environment["Variables"]["MAX_ATTEMPTS"])
+
+
 def test_a_record_failing_every_attempt_is_dead_lettered_by_the_handler_with_the_last_error(
     system: DeployedSystem,
 ) -> None:
@@ -50,7 +57,9 @@ def test_a_record_failing_every_attempt_is_dead_lettered_by_the_handler_with_the
         message = wait_for(lambda: _dead_letter(system, order_id), timeout=90, what="the record in the DLQ")
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
     assert attributes["failure_kind"] == "exhausted"
-    assert f"gave up after {_max_receive_count(system)} attempts" in attributes["failure_reason"]
+    assert f"gave up after {_max_attempts(system)} attempts" in attributes["failure_reason"]
+    assert attributes["attempts"] == str(_max_attempts(system))
+    assert _max_attempts(system) < _max_receive_count(system)  # the receive count is only a backstop
     assert "ResourceNotFoundException" in attributes["failure_reason"]
 
 
@@ -61,5 +70,5 @@ def test_a_batch_whose_invocation_fails_every_time_is_moved_by_the_queue_redrive
         message = wait_for(lambda: _dead_letter(system, order_id), timeout=120, what="the record in the DLQ")
     # SQS moved it (the function never ran), so it carries no reason of the handler's.
     assert "failure_reason" not in message.get("MessageAttributes", {})
-    assert int(message["Attributes"]["ApproximateReceiveCount"]) >= 1
+    assert int(message["Attributes"]["ApproximateReceiveCount"]) >= _max_receive_count(system)
     assert "No module named 'notification.no_such_module'" in system.log_text(function)

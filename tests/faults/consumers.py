@@ -35,6 +35,7 @@ from tests.lambdas.conftest import (
     setup_payment_env,
 )
 from tests.lambdas.events import order_event, send_raw
+from tests.lambdas.faults import count_successes
 from tests.lambdas.sqs_harness import QueueHarness
 
 KEY_PATTERN = re.compile(r"k[0-9]{4}x")
@@ -47,23 +48,6 @@ def key(index: int) -> str:
 
 def keys_in(value: Any) -> list[str]:
     return KEY_PATTERN.findall(value if isinstance(value, str) else str(value))
-
-
-def count_successes(client: Any, operation: str, counter: Callable[[dict[str, Any]], None]) -> None:
-    """Call ``counter(api_params)`` after each call of ``operation`` that AWS (moto) answered with success."""
-    service = client.meta.service_model.service_name
-
-    def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        # A snapshot: some handlers (S3's body) replace parameters in place before the call.
-        context["faults_api_params"] = {name: value for name, value in params.items() if name != "Body"}
-        context["faults_api_params"]["Body"] = str(params.get("Body", ""))
-
-    def done(http_response: Any, context: dict[str, Any], **_: Any) -> None:
-        if http_response.status_code < 300:
-            counter(context.get("faults_api_params") or {})
-
-    client.meta.events.register(f"before-parameter-build.{service}.{operation}", remember)
-    client.meta.events.register(f"after-call.{service}.{operation}", done)
 
 
 @dataclass
@@ -169,7 +153,12 @@ def _order_processor(monkeypatch: pytest.MonkeyPatch) -> Consumer:
         name="order_processor",
         env=env,
         module=handler,
-        write=Downstream(runtime.store._table.meta.client, "PutItem", lambda p: p.get("TableName") == "orders"),
+        # The write of the order's fact (the announcement marks are UpdateItems too, with ADD).
+        write=Downstream(
+            runtime.store._table.meta.client,
+            "UpdateItem",
+            lambda p: p.get("TableName") == "orders" and str(p.get("UpdateExpression", "")).startswith("SET"),
+        ),
         transient=Downstream(runtime.publisher._sns, "Publish"),
         throttle_code="ProvisionedThroughputExceededException",
         transient_code="InternalError",

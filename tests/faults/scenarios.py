@@ -49,13 +49,6 @@ EXPECTED: dict[str, dict[str, str]] = {
     for consumer in CONSUMERS
 }
 OK_FOR_BYSTANDERS = {PROCESSED, RETRIED, REDELIVERED}
-#: analytics writes one object per batch: a failed write fails the whole batch, bystanders included
-#: (documented in lambdas/analytics/handler.py), so they share the target's outcome.
-BATCH_WIDE_WRITES = {"analytics"}
-
-
-def bystanders_share_fate(consumer: str, fault: str) -> bool:
-    return consumer in BATCH_WIDE_WRITES and fault in {TRANSIENT, THROTTLING, PERMANENT}
 
 
 @dataclass
@@ -186,12 +179,8 @@ class ScenarioResult:
         else:
             deliveries = "/".join(str(self.keys[k].deliveries) for k in self.target)
             text += f", {deliveries} deliveries"
-        if bystanders_share_fate(self.consumer, self.fault):
-            allowed, note = {self.verdict}, "; bystanders in its batch: the same (one object per batch)"
-        else:
-            allowed, note = OK_FOR_BYSTANDERS, ""
-        wrong = [k for k, o in self.bystanders.items() if o.verdict() not in allowed]
-        text += f"; BYSTANDERS {[self.bystanders[k].verdict() for k in wrong]}" if wrong else note
+        wrong = [k for k, o in self.bystanders.items() if o.verdict() not in OK_FOR_BYSTANDERS]
+        text += f"; BYSTANDERS {[self.bystanders[k].verdict() for k in wrong]}" if wrong else ""
         if self.left_on_queue:
             text += f"; {self.left_on_queue} LEFT ON QUEUE"
         return text
@@ -248,7 +237,7 @@ def run_scenario(consumer_name: str, fault: str) -> ScenarioResult:
             driver.deliver()
         if fault == TIMEOUT:
             target = list(sent)  # the whole batch is the subject: before, at and after the kill
-            driver.arm_kill(after_writes=1 if consumer.name == "analytics" else 2)
+            driver.arm_kill(after_writes=2)
             notes["delivered at kill"] = driver.deliver()
             notes["written at kill"] = dict(consumer.writes)
             notes["kills"] = driver.tally.kills

@@ -28,7 +28,7 @@ import pytest
 
 from tests.faults.consumers import CONSUMERS, consumer_environment, key, keys_in
 from tests.faults.driver import Driver
-from tests.faults.scenarios import BATCH_WIDE_WRITES, DLQ_EXHAUSTED, DLQ_POISON, PERMANENT_CODE, outcomes
+from tests.faults.scenarios import DLQ_EXHAUSTED, DLQ_POISON, PERMANENT_CODE, outcomes
 from tests.lambdas.faults import fail_calls
 
 SEED = 20261129
@@ -44,31 +44,12 @@ def test_the_soak_sends_at_least_1000_messages() -> None:
     assert set(MESSAGES) == set(CONSUMERS)
 
 
-FIFO_FOLLOWERS_BURN_RECEIVES = (
-    "balance_updater dead-letters a follower as 'exhausted' after only 1-2 real attempts: records skipped "
-    "behind a failed record of their FIFO group (skip_group_on_error) are received without being tried, so "
-    "their ApproximateReceiveCount reaches maxReceiveCount first (reported, not fixed)"
-)
-
-
-@pytest.mark.parametrize(
-    "consumer_name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=FIFO_FOLLOWERS_BURN_RECEIVES))
-        if name == "balance_updater"
-        else name
-        for name in CONSUMERS
-    ],
-)
+@pytest.mark.parametrize("consumer_name", CONSUMERS)
 def test_soak(consumer_name: str) -> None:  # noqa: PLR0915  (one story, told in order)
     rng = random.Random(SEED + zlib.crc32(consumer_name.encode()))
     count = MESSAGES[consumer_name]
     sent = [key(i) for i in range(count)]
     weights = dict(FAULT_WEIGHTS)
-    if consumer_name in BATCH_WIDE_WRITES:
-        # A permanent S3 failure fails every batch it is in, whatever the message: the matrix shows
-        # the whole batch dead-lettered with the reason; here it would only blur the accounting.
-        weights["none"] += weights.pop("permanent")
     fault_of = dict(zip(sent, rng.choices(list(weights), list(weights.values()), k=count), strict=True))
 
     with consumer_environment(consumer_name) as consumer:
@@ -113,8 +94,7 @@ def test_soak(consumer_name: str) -> None:  # noqa: PLR0915  (one story, told in
                 ack_to_lose.difference_update(batch)
                 driver.arm_lost_ack()
             elif rng.random() < KILL_PROBABILITY:
-                writes = 1 if consumer_name in BATCH_WIDE_WRITES else len(batch)  # analytics: one per batch
-                driver.arm_kill(after_writes=rng.randint(1, writes))
+                driver.arm_kill(after_writes=rng.randint(1, len(batch)))
 
         driver.before_invoke = before_invoke
         invocations = 0

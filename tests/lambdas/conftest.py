@@ -10,10 +10,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stacks.data_stack import IDEMPOTENCY_KEY_ATTRIBUTE
+from stacks.data_stack import ATTEMPTS_KEY_ATTRIBUTE
+from stacks.processing_stack import FIFO_MAX_RECEIVE_COUNT, MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.lambdas.sqs_harness import QueueHarness
 
-MAX_RECEIVE_COUNT = 5
+ATTEMPTS_TABLE = "attempts"
 
 
 @pytest.fixture
@@ -27,7 +28,8 @@ def create_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str
     fifo_attributes = {"FifoQueue": "true"} if fifo else {}
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=fifo_attributes)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    max_receive_count = FIFO_MAX_RECEIVE_COUNT if fifo else STANDARD_MAX_RECEIVE_COUNT
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
     if fifo:
         fifo_attributes |= {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
     queue_url = sqs.create_queue(
@@ -40,6 +42,26 @@ def create_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str
 def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+
+
+def consumer_environment(monkeypatch: pytest.MonkeyPatch, queue_url: str, dlq_url: str, **values: str) -> None:
+    """What QueueConsumer gives every consumer (with the app's attempts table and limit), plus ``values``."""
+    if not _table_exists(ATTEMPTS_TABLE):
+        create_table(ATTEMPTS_TABLE, [(ATTEMPTS_KEY_ATTRIBUTE, "HASH")])
+    set_environment(
+        monkeypatch,
+        {
+            "QUEUE_URL": queue_url,
+            "DEAD_LETTER_QUEUE_URL": dlq_url,
+            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            "ATTEMPTS_TABLE": ATTEMPTS_TABLE,
+            **values,
+        },
+    )
+
+
+def _table_exists(name: str) -> bool:
+    return name in boto3.client("dynamodb").list_tables()["TableNames"]
 
 
 def create_table(name: str, keys: list[tuple[str, str]]) -> Any:
@@ -101,18 +123,13 @@ def setup_order_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     topic_arn, listener_url = create_topic_with_listener(sqs, "order-events")
     bus_listener_url = create_bus_with_listener(sqs, "orders")
     create_table("orders", [("order_id", "HASH")])
-    create_table("idempotency", [(IDEMPOTENCY_KEY_ATTRIBUTE, "HASH")])
-    set_environment(
+    consumer_environment(
         monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "ORDERS_TABLE": "orders",
-            "IDEMPOTENCY_TABLE": "idempotency",
-            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
-            "ORDERS_BUS_NAME": "orders",
-        },
+        queue_url,
+        dlq_url,
+        ORDERS_TABLE="orders",
+        ORDER_EVENTS_TOPIC_ARN=topic_arn,
+        ORDERS_BUS_NAME="orders",
     )
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = listener_url
@@ -135,14 +152,11 @@ def setup_balance_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "balance-updates", fifo=True)
     create_table("balances", [("account_id", "HASH"), ("entry", "RANGE")])
-    set_environment(
+    consumer_environment(
         monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "BALANCES_TABLE": "balances",
-        },
+        queue_url,
+        dlq_url,
+        BALANCES_TABLE="balances",
     )
     return QueueHarness(sqs, queue_url, dlq_url)
 
@@ -165,15 +179,12 @@ def setup_payment_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         QueueName="balance-updates.fifo", Attributes={"FifoQueue": "true", "DeduplicationScope": "messageGroup"}
     )["QueueUrl"]
     create_table("payments", [("order_id", "HASH")])
-    set_environment(
+    consumer_environment(
         monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "PAYMENTS_TABLE": "payments",
-            "BALANCE_UPDATES_QUEUE_URL": balance_url,
-        },
+        queue_url,
+        dlq_url,
+        PAYMENTS_TABLE="payments",
+        BALANCE_UPDATES_QUEUE_URL=balance_url,
     )
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = balance_url
@@ -195,14 +206,11 @@ def setup_notification_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     sqs = boto3.client("sqs")
     queue_url, dlq_url = create_queue_pair(sqs, "notification-service")
     create_table("notifications", [("notification_id", "HASH")])
-    set_environment(
+    consumer_environment(
         monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "NOTIFICATIONS_TABLE": "notifications",
-        },
+        queue_url,
+        dlq_url,
+        NOTIFICATIONS_TABLE="notifications",
     )
     return QueueHarness(sqs, queue_url, dlq_url)
 
@@ -227,15 +235,12 @@ def setup_analytics_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     boto3.client("s3").create_bucket(Bucket="data-lake")
-    set_environment(
+    consumer_environment(
         monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
-            "DATA_LAKE_BUCKET": "data-lake",
-            "ORDER_EVENTS_TOPIC_ARN": topic_arn,
-        },
+        queue_url,
+        dlq_url,
+        DATA_LAKE_BUCKET="data-lake",
+        ORDER_EVENTS_TOPIC_ARN=topic_arn,
     )
     return QueueHarness(sqs, queue_url, dlq_url)
 

@@ -39,3 +39,20 @@ def record_calls(client: Any, operation: str) -> list[dict[str, Any]]:
         f"before-parameter-build.{service}.{operation}", lambda params, **_: calls.append(params)
     )
     return calls
+
+
+def count_successes(client: Any, operation: str, counter: Callable[[dict[str, Any]], None]) -> None:
+    """Call ``counter(api_params)`` after each call of ``operation`` that AWS (moto) answered with success."""
+    service = client.meta.service_model.service_name
+
+    def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # A snapshot: some handlers (S3's body) replace parameters in place before the call.
+        context["faults_api_params"] = {name: value for name, value in params.items() if name != "Body"}
+        context["faults_api_params"]["Body"] = str(params.get("Body", ""))
+
+    def done(http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        if http_response.status_code < 300:
+            counter(context.get("faults_api_params") or {})
+
+    client.meta.events.register(f"before-parameter-build.{service}.{operation}", remember)
+    client.meta.events.register(f"after-call.{service}.{operation}", done)

@@ -46,6 +46,7 @@ class QueueHarness:
         self.last: Delivery | None = None
         self.listener_url: str | None = None  # a queue that sees what the handler published, if any
         self.bus_listener_url: str | None = None  # a queue that sees what the handler put on a bus, if any
+        self._receipts: dict[str, str] = {}  # message id -> receipt handle of its latest receive
 
     def event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {"Records": [self._record(message) for message in messages]}
@@ -60,6 +61,7 @@ class QueueHarness:
         if not messages:
             self.last = Delivery([], [], {"batchItemFailures": []})
             return self.last
+        self._receipts.update({m["MessageId"]: m["ReceiptHandle"] for m in messages})
         try:
             response = handler(self.event(messages), FakeLambdaContext())
             failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
@@ -80,6 +82,14 @@ class QueueHarness:
             self.sqs.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=self.last.receipts[message_id], VisibilityTimeout=0
             )
+
+    def let_every_visibility_timeout_pass(self) -> None:
+        """Make every message received so far and still on the queue visible again (a killed batch, backoff)."""
+        for message_id, receipt in list(self._receipts.items()):
+            try:
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
+            except self.sqs.exceptions.ClientError:
+                del self._receipts[message_id]  # deleted meanwhile
 
     def drain(self, handler: Any, rounds: int = 20, batch_size: int = 10) -> list[Delivery]:
         """Deliver until the queue is empty, letting backoff elapse between rounds."""

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 
 from balance_updater import handler
-from tests.lambdas.faults import fail_calls
+from stacks.processing_stack import MAX_ATTEMPTS
+from tests.lambdas.faults import count_successes, fail_calls
 from tests.lambdas.sqs_harness import QueueHarness
 
 
@@ -146,7 +147,119 @@ def test_an_update_that_keeps_failing_ends_in_the_fifo_dlq_with_the_reason(balan
     fail_calls(handler.runtime().ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
     send(balance_env, "acct-a", "f1", "1.00")
     deliveries = balance_env.drain(handler.lambda_handler)
-    assert sum(1 for d in deliveries if d.message_ids) == 5
+    assert sum(1 for d in deliveries if d.message_ids) == MAX_ATTEMPTS
     (dead,) = balance_env.dead_letters()
-    assert "gave up after 5 attempts" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert balance_env.depth() == 0
+
+
+# --- Defect 6: records held back behind a failed head keep their attempts -------------------------
+
+
+def test_followers_held_back_behind_a_failing_head_keep_their_attempts_and_their_order(
+    balance_env: QueueHarness,
+) -> None:
+    """The head fails every attempt; its followers were received with it each time, never tried.
+
+    On main they reached maxReceiveCount with 1-2 real attempts and were dead-lettered as
+    'exhausted', then later records of the account were applied ahead of them.
+    """
+    client = handler.runtime().ledger._client
+    fail_calls(client, "TransactWriteItems", times=10**6, code="InternalServerError", when=lambda p: "head" in str(p))
+    followers = [f"follow-{n}" for n in range(4)]
+    send(balance_env, "acct-f", "head", "-1.00")
+    for txn in followers:
+        send(balance_env, "acct-f", txn, "-1.00")
+    applied: list[str] = []
+    count_successes(
+        client,
+        "TransactWriteItems",
+        lambda params: applied.append(params["TransactItems"][0]["Put"]["Item"]["entry"]["S"]),
+    )
+    balance_env.drain(handler.lambda_handler, rounds=40)
+    (dead,) = balance_env.dead_letters()  # the head only, as exhausted, with its error
+    assert json.loads(dead["Body"])["transaction_id"] == "head"
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
+    assert "InternalServerError" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert applied == [f"TXN#{txn}" for txn in followers]  # each follower applied, in send order
+    assert balance("acct-f") == Decimal("-4.00")
+
+
+def test_a_record_whose_attempts_ended_without_a_result_is_dead_lettered_before_it_is_tried_again(
+    balance_env: QueueHarness,
+) -> None:
+    """Invocations killed mid-record leave no error behind: the handler still dead-letters, with a reason."""
+    send(balance_env, "acct-k", "killed", "-1.00")
+
+    class Killed(BaseException):
+        """Lambda stopping the invocation: no ``except Exception`` in the handler sees it."""
+
+    def kill(**_: Any) -> None:
+        raise Killed()
+
+    handler.runtime().ledger._client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
+    kills = 0
+    while balance_env.depth():
+        try:
+            balance_env.deliver(handler.lambda_handler)
+        except Killed:
+            kills += 1
+        balance_env.let_every_visibility_timeout_pass()  # the killed batch comes back
+        assert kills <= MAX_ATTEMPTS + 1
+    # The kill on the first receive is not counted (a first receive writes nothing); each later one is.
+    assert kills == MAX_ATTEMPTS + 1
+    (dead,) = balance_env.dead_letters()
+    attributes = dead["MessageAttributes"]
+    assert attributes["failure_kind"]["StringValue"] == "exhausted"
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in attributes["failure_reason"]["StringValue"]
+    assert "ended without a result" in attributes["failure_reason"]["StringValue"]
+    assert balance("acct-k") is None
+
+
+# --- A refund is applied only after its charge ------------------------------------------------------
+
+
+def send_update(env: QueueHarness, body: dict[str, Any]) -> None:
+    env.sqs.send_message(
+        QueueUrl=env.queue_url,
+        MessageBody=json.dumps(body),
+        MessageGroupId=body["account_id"],
+        MessageDeduplicationId=body["transaction_id"],
+    )
+
+
+def test_a_refund_waits_for_its_charge_and_is_never_a_credit_without_a_debit(balance_env: QueueHarness) -> None:
+    refund = {"account_id": "acct-r", "transaction_id": "o-1.refund", "amount": "10.00", "reverses": "o-1.charge"}
+    send_update(balance_env, refund)
+    first = balance_env.deliver(handler.lambda_handler)
+    assert len(first.failed_ids) == 1  # waits: the charge is not in the ledger
+    assert balance("acct-r") is None
+    balance_env.let_time_pass()
+    # (the charge arrives: here it is sent after the refund, as a redrive would)
+    balance_env.deliver(handler.lambda_handler)  # the refund still waits, at the head of its group
+    balance_env.let_time_pass()
+    assert balance("acct-r") is None
+
+
+def test_a_refund_for_another_amount_than_its_charge_is_poison(balance_env: QueueHarness) -> None:
+    send_update(balance_env, {"account_id": "acct-s", "transaction_id": "o-2.charge", "amount": "-10.00"})
+    send_update(
+        balance_env,
+        {"account_id": "acct-s", "transaction_id": "o-2.refund", "amount": "99.00", "reverses": "o-2.charge"},
+    )
+    balance_env.drain(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert "applied with amount -10" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert balance("acct-s") == Decimal("-10.00")
+    assert ledger("acct-s") == ["o-2.charge"]
+
+
+def test_a_refund_after_its_charge_is_applied(balance_env: QueueHarness) -> None:
+    send_update(balance_env, {"account_id": "acct-t", "transaction_id": "o-3.charge", "amount": "-10.50"})
+    send_update(
+        balance_env,
+        {"account_id": "acct-t", "transaction_id": "o-3.refund", "amount": "10.5", "reverses": "o-3.charge"},
+    )
+    balance_env.drain(handler.lambda_handler)
+    assert balance("acct-t") == Decimal("0")
+    assert ledger("acct-t") == ["o-3.charge", "o-3.refund"]

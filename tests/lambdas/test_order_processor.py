@@ -1,4 +1,4 @@
-"""order_processor against moto: duplicates, poison pills, transient errors, retries used up."""
+"""order_processor against moto: facts stored once, announcements from the stored order, poison, retries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from order_processor import handler
+from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.conftest import received
 from tests.lambdas.faults import fail_calls, record_calls
 from tests.lambdas.sqs_harness import QueueHarness
@@ -74,14 +75,14 @@ def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
     send(order_env, order("o-dup"))
     order_env.deliver(handler.lambda_handler)
     first = stored_orders()["o-dup"]
-    puts = record_calls(handler.runtime().store._table.meta.client, "PutItem")
+    writes = record_calls(handler.runtime().store._table.meta.client, "UpdateItem")
 
-    send(order_env, order("o-dup"))  # a second message id, the same order
+    send(order_env, order("o-dup", total="120.5"))  # a second message id, the same order (spelled otherwise)
     delivery = order_env.deliver(handler.lambda_handler)
 
     assert delivery.failed_ids == []
     assert stored_orders() == {"o-dup": first}  # created_at unchanged: nothing was rewritten
-    assert puts == []  # the idempotency record answered; the orders table was not touched
+    assert writes == []  # the stored fact answered; nothing was written
     assert [e["body"]["event_id"] for e in published(order_env)] == ["o-dup:order.created"]  # announced once
     assert order_env.depth() == 0
     assert order_env.dead_letters() == []
@@ -104,7 +105,7 @@ def test_the_same_order_id_with_other_content_is_dead_lettered_not_merged(order_
     assert delivery.failed_ids == []
     assert stored_orders()["o-conflict"]["total"] == Decimal("10.00")
     (reason,) = reasons(order_env).values()
-    assert "already processed with different content" in reason
+    assert "already placed with different content" in reason
 
 
 def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch_is_kept(
@@ -140,7 +141,7 @@ def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch
 def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
     failed_puts = fail_calls(
-        runtime.store._table.meta.client, "PutItem", times=2, when=lambda params: "o-flaky" in str(params)
+        runtime.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
     )
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     message_id = send(order_env, order("o-flaky"))
@@ -162,18 +163,19 @@ def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: Queu
 
 def test_retries_used_up_end_in_the_dlq_with_the_last_error(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "PutItem", times=100, code="InternalServerError")
+    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     send(order_env, order("o-doomed"))
 
     deliveries = order_env.drain(handler.lambda_handler)
 
-    assert sum(1 for d in deliveries if d.message_ids) == 5  # maxReceiveCount receives, no more
-    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20, 40, 80]
+    assert sum(1 for d in deliveries if d.message_ids) == MAX_ATTEMPTS  # the attempt limit, no more
+    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20, 40, 80, 160, 320, 640]
     (message,) = order_env.dead_letters()
     attrs = message["MessageAttributes"]
     assert attrs["failure_kind"]["StringValue"] == "exhausted"
-    assert "gave up after 5 attempts" in attrs["failure_reason"]["StringValue"]
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in attrs["failure_reason"]["StringValue"]
+    assert attrs["attempts"]["StringValue"] == str(MAX_ATTEMPTS)
     assert "InternalServerError" in attrs["failure_reason"]["StringValue"]
     assert order_env.depth() == 0
     assert stored_orders() == {}
@@ -191,24 +193,39 @@ def test_a_poison_message_stays_on_its_queue_when_the_dlq_cannot_be_reached(orde
     assert order_env.depth() == 0
 
 
-def test_a_cancellation_that_overtakes_its_order_waits_for_it(order_env: QueueHarness) -> None:
+def test_a_cancellation_days_before_its_order_is_kept_and_takes_effect_when_the_order_arrives(
+    order_env: QueueHarness,
+) -> None:
+    """Defect 7: a cancellation that overtook its order was retried ~150 s, then dead-lettered."""
     cancel = {"event_type": "order.cancelled", "order_id": "o-late", "reason": "changed my mind"}
     send(order_env, cancel)
     first = order_env.deliver(handler.lambda_handler)
-    assert len(first.failed_ids) == 1
-    assert stored_orders() == {}
+    assert first.failed_ids == []  # kept, not retried: nothing waits on the queue
+    assert stored_orders()["o-late"]["status"] == "AWAITING_ORDER"
+    assert published(order_env) == []  # nothing is announced before the order itself
 
+    # ... days later (no retry budget is involved), the order arrives
     send(order_env, order("o-late"))
-    order_env.let_time_pass()
     order_env.drain(handler.lambda_handler)
 
     stored = stored_orders()["o-late"]
     assert stored["status"] == "CANCELLED"
     assert stored["cancel_reason"] == "changed my mind"
     assert order_env.dead_letters() == []
-    cancelled = [e for e in published(order_env) if e["body"]["event_type"] == "order.cancelled"]
-    assert len(cancelled) == 1
-    assert cancelled[0]["attributes"]["amount"] == "120.50"  # the refund amount comes from the stored order
+    events = published(order_env)
+    assert [e["body"]["event_type"] for e in events] == ["order.created", "order.cancelled"]
+    assert events[1]["attributes"]["amount"] == "120.50"  # the refund amount comes from the stored order
+
+
+def test_an_update_before_its_order_is_announced_after_the_order(order_env: QueueHarness) -> None:
+    send(order_env, {"event_type": "order.updated", "order_id": "o-early", "update_id": "u-1", "note": "gift wrap"})
+    order_env.deliver(handler.lambda_handler)
+    send(order_env, order("o-early"))
+    order_env.deliver(handler.lambda_handler)
+    assert [e["body"]["event_id"] for e in published(order_env)] == [
+        "o-early:order.created",
+        "o-early:order.updated:u-1",
+    ]
 
 
 def test_cancelling_twice_is_harmless(order_env: QueueHarness) -> None:
@@ -256,7 +273,7 @@ def test_an_internal_update_is_published_with_the_internal_attribute_and_no_amou
     assert internal["attributes"]["correlation_id"] == "corr-42"
     assert "amount" not in internal["attributes"]
     assert "internal" not in shipped["attributes"]
-    assert stored_orders()["o-u"]["last_note"] in {"picked", "shipped"}
+    assert set(stored_orders()["o-u"]["updates"]) == {"u-1", "u-2"}
 
 
 def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publishing(
@@ -290,6 +307,7 @@ def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHar
     (event,) = bus_events(order_env)
     assert (event["source"], event["detail-type"]) == ("com.myapp.orders", "OrderCreated")
     assert event["detail"] == {
+        "event_id": "o-big:order.created",
         "order_id": "o-big",
         "customer_id": "c-1",
         "customer_tier": "enterprise",
@@ -308,3 +326,62 @@ def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env:
     order_env.let_time_pass()
     order_env.drain(handler.lambda_handler)
     assert [e["detail"]["order_id"] for e in bus_events(order_env)] == ["o-bus"]
+
+
+# --- Defect 3: what is announced follows from the stored order, once per event id -----------------
+
+
+def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarness) -> None:
+    """PutEvents failing after the SNS publish used to delete the idempotency record: the retry republished."""
+    fail_calls(handler.runtime().bus._events, "PutEvents", times=4, code="InternalException")
+    handler.runtime().bus._sleep = lambda seconds: None
+    send(order_env, order("o-once"))
+    assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
+    order_env.let_time_pass()
+    order_env.drain(handler.lambda_handler)
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-once:order.created"]
+    assert [e["detail"]["event_id"] for e in bus_events(order_env)] == ["o-once:order.created"]
+
+
+def test_a_duplicate_of_any_age_announces_nothing(order_env: QueueHarness) -> None:
+    """The idempotency record expired after its TTL (1 h in dev); the stored order never does."""
+    send(order_env, order("o-old"))
+    order_env.deliver(handler.lambda_handler)
+    assert len(published(order_env)) == len(bus_events(order_env)) == 1
+    send(order_env, order("o-old"))  # months later: no record with a time to live decides this
+    order_env.deliver(handler.lambda_handler)
+    assert published(order_env) == []
+    assert bus_events(order_env) == []
+
+
+def test_a_late_duplicate_of_a_cancelled_order_announces_nothing_and_starts_no_flow(order_env: QueueHarness) -> None:
+    big = order("o-gone", total="2500.00", customer_tier="enterprise")
+    send(order_env, big)
+    order_env.deliver(handler.lambda_handler)
+    send(order_env, {"event_type": "order.cancelled", "order_id": "o-gone"})
+    order_env.deliver(handler.lambda_handler)
+    assert [e["body"]["event_type"] for e in published(order_env)] == ["order.created", "order.cancelled"]
+    assert len(bus_events(order_env)) == 1
+    send(order_env, big)  # the late duplicate
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    assert published(order_env) == []
+    assert bus_events(order_env) == []
+    assert stored_orders()["o-gone"]["status"] == "CANCELLED"
+
+
+def test_an_announcement_repeated_after_a_crash_carries_the_same_id_and_content(order_env: QueueHarness) -> None:
+    """A crash between the publish and its mark repeats the publish: the same event, so subscribers deduplicate."""
+    runtime = handler.runtime()
+    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"])
+    order_env.sqs.send_message(
+        QueueUrl=order_env.queue_url,
+        MessageBody=json.dumps(order("o-crash")),
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "corr-first"}},
+    )
+    assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
+    order_env.let_time_pass()
+    send(order_env, order("o-crash"))  # and a duplicate with another correlation id
+    order_env.drain(handler.lambda_handler)
+    first, again = published(order_env)
+    assert first["body"] == again["body"]
+    assert first["body"]["correlation_id"] == "corr-first"

@@ -10,8 +10,11 @@ import boto3
 import pytest
 from payment import handler
 
+from orders_common.limits import IDENTIFIER_MAX_LENGTH
+from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.conftest import received
 from tests.lambdas.events import order_event, send_raw
+from tests.lambdas.faults import fail_calls
 from tests.lambdas.sqs_harness import QueueHarness
 
 
@@ -45,7 +48,7 @@ def test_a_new_order_is_authorised_and_charged_to_the_customer_account(payment_e
     send_raw(payment_env.sqs, payment_env.queue_url, order_event())
     assert payment_env.deliver(handler.lambda_handler).failed_ids == []
     payment = payments()["o-1"]
-    assert (payment["status"], payment["amount"], payment["account_id"]) == ("AUTHORIZED", Decimal("120.50"), "c-1")
+    assert (payment["status"], payment["amount"], payment["account_id"]) == ("CHARGE_SENT", Decimal("120.50"), "c-1")
     (update,) = balance_updates(payment_env)
     assert update["group"] == "c-1"
     assert update["dedup"] == "o-1.charge"
@@ -74,21 +77,20 @@ def test_a_cancellation_refunds_once(payment_env: QueueHarness) -> None:
     send_raw(payment_env.sqs, payment_env.queue_url, cancelled)
     send_raw(payment_env.sqs, payment_env.queue_url, cancelled)
     assert payment_env.drain(handler.lambda_handler)[0].failed_ids == []
-    assert payments()["o-1"]["status"] == "REFUNDED"
+    assert payments()["o-1"]["status"] == "REFUND_SENT"
     refunds = [u for u in balance_updates(payment_env) if u["dedup"] == "o-1.refund"]
     assert len(refunds) == 1
     assert refunds[0]["body"]["amount"] == "120.50"
+    assert refunds[0]["body"]["reverses"] == "o-1.charge"
 
 
-def test_a_refund_that_overtakes_its_authorisation_waits_for_it(payment_env: QueueHarness) -> None:
+def test_a_cancellation_before_its_order_is_recorded_and_nothing_is_ever_charged(payment_env: QueueHarness) -> None:
     send_raw(payment_env.sqs, payment_env.queue_url, order_event("order.cancelled"))
-    first = payment_env.deliver(handler.lambda_handler)
-    assert len(first.failed_ids) == 1
+    assert payment_env.deliver(handler.lambda_handler).failed_ids == []  # nothing waits
     send_raw(payment_env.sqs, payment_env.queue_url, order_event())
-    payment_env.let_time_pass()
-    payment_env.drain(handler.lambda_handler)
-    assert payments()["o-1"]["status"] == "REFUNDED"
-    assert {u["dedup"] for u in balance_updates(payment_env)} == {"o-1.charge", "o-1.refund"}
+    assert payment_env.deliver(handler.lambda_handler).failed_ids == []
+    assert payments()["o-1"]["status"] == "CANCELLED"
+    assert balance_updates(payment_env) == []
 
 
 @pytest.mark.parametrize(
@@ -97,7 +99,7 @@ def test_a_refund_that_overtakes_its_authorisation_waits_for_it(payment_env: Que
         ("not json", "body is not JSON"),
         ('{"event_type": "order.created"}', "invalid order event"),
         (order_event(amount=None).model_dump_json(exclude_none=True), "has no amount"),
-        (order_event("order.updated", amount=None).model_dump_json(), "has no amount"),
+        (order_event("order.updated", amount=None).model_dump_json(), "does not handle order.updated"),
     ],
 )
 def test_poison_events_are_dead_lettered_with_the_reason(payment_env: QueueHarness, body: str, reason: str) -> None:
@@ -107,3 +109,71 @@ def test_poison_events_are_dead_lettered_with_the_reason(payment_env: QueueHarne
     assert reason in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert payments() == {}
     assert received(payment_env.sqs, payment_env.listener_url or "") == []
+
+
+# --- Defect 2: a refund only after its charge was sent ----------------------------------------------
+
+
+def test_a_cancellation_while_the_charge_cannot_be_sent_never_credits_without_a_debit(
+    payment_env: QueueHarness,
+) -> None:
+    """The charge's send fails until order.created is exhausted, while a cancellation arrives.
+
+    On main the payment said AUTHORIZED (written before the charge was sent), so the refund went
+    out alone: the account was credited for a charge never applied.
+    """
+    balance_url = payment_env.listener_url
+    failing = fail_calls(
+        handler.runtime().failures.sqs_client,
+        "SendMessage",
+        times=MAX_ATTEMPTS,
+        code="ServiceUnavailable",
+        when=lambda params: params.get("QueueUrl") == balance_url,
+    )
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event())
+    for _ in range(MAX_ATTEMPTS):  # every attempt at the charge fails; then order.created is dead-lettered
+        payment_env.deliver(handler.lambda_handler)
+        payment_env.let_time_pass()
+    assert len(failing) == MAX_ATTEMPTS
+    assert [m["MessageAttributes"]["failure_kind"]["StringValue"] for m in payment_env.dead_letters()] == ["exhausted"]
+    assert payments()["o-1"]["status"] == "AUTHORIZED"
+
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event("order.cancelled"))
+    payment_env.drain(handler.lambda_handler)
+
+    updates = balance_updates(payment_env)
+    assert [u["dedup"] for u in updates] == ["o-1.charge", "o-1.refund"]  # the charge first, in the same group
+    assert {u["group"] for u in updates} == {"c-1"}
+    assert sum(Decimal(u["body"]["amount"]) for u in updates) == 0
+    assert payments()["o-1"]["status"] == "REFUND_SENT"
+
+
+def test_a_crash_after_the_charge_was_sent_sends_it_again_with_the_same_id(payment_env: QueueHarness) -> None:
+    """The charge went out, the CHARGE_SENT write did not: the retry sends the same transaction (charged once)."""
+    fail_calls(
+        handler.runtime().apply.__self__._table.meta.client,  # type: ignore[attr-defined]
+        "UpdateItem",
+        times=1,
+        code="ProvisionedThroughputExceededException",
+    )
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event())
+    assert len(payment_env.deliver(handler.lambda_handler).failed_ids) == 1
+    payment_env.let_time_pass()
+    payment_env.drain(handler.lambda_handler)
+    assert payments()["o-1"]["status"] == "CHARGE_SENT"
+    assert {u["dedup"] for u in balance_updates(payment_env)} == {"o-1.charge"}
+
+
+# --- Defect 1: every id an order can carry reaches the ledger --------------------------------------
+
+
+def test_an_order_id_of_the_longest_length_is_charged(payment_env: QueueHarness) -> None:
+    """A 64-character order id (the order model's limit) made a 71-character charge id the balance model refused."""
+    from balance_updater.service import parse_balance_update
+
+    longest = "o" * IDENTIFIER_MAX_LENGTH
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event(order_id=longest, customer_id="c" * 64))
+    assert payment_env.deliver(handler.lambda_handler).failed_ids == []
+    (update,) = balance_updates(payment_env)
+    parsed = parse_balance_update(json.dumps(update["body"]), update["group"])
+    assert parsed.transaction_id == f"{longest}.charge"

@@ -10,6 +10,7 @@ import pytest
 from workflow import handler, tasks
 
 from tests.lambdas.conftest import create_table
+from tests.lambdas.faults import fail_calls
 from tests.lambdas.sqs_harness import FakeLambdaContext
 
 ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": "high"}
@@ -40,31 +41,72 @@ def test_credit_check_refuses_above_the_limit() -> None:
         tasks.check_credit_limit(ORDER, Decimal("2000"))
 
 
+def in_execution(name: str, order: dict | None = None) -> dict:
+    """A writing task's payload: the order and the execution it runs in."""
+    return {"order": order or ORDER, "execution_id": f"arn:aws:states:us-east-1:123456789012:execution:flow:{name}"}
+
+
 def test_a_reservation_is_made_once_and_released_once(workflow_table: object) -> None:
     context = FakeLambdaContext()
-    assert handler.reserve_inventory(ORDER, context)["outcome"] == "reserved"
-    assert handler.reserve_inventory(ORDER, context)["outcome"] == "already_reserved"
+    first = in_execution("first")
+    assert handler.reserve_inventory(first, context)["outcome"] == "reserved"
+    assert handler.reserve_inventory(first, context)["outcome"] == "already_reserved"  # a retried step
     assert item()["reservation"] == "RESERVED"
-    assert handler.release_inventory(ORDER, context)["outcome"] == "released"
-    assert handler.release_inventory(ORDER, context)["outcome"] == "nothing_to_release"
-    assert item()["reservation"] == "RELEASED"
-    # A released reservation is not taken again by a late retry of the reserve step.
-    assert handler.reserve_inventory(ORDER, context)["outcome"] == "already_reserved"
+    assert handler.release_inventory(first, context)["outcome"] == "released"
+    assert handler.release_inventory(first, context)["outcome"] == "already_released"
     assert item()["reservation"] == "RELEASED"
 
 
 def test_releasing_what_was_never_reserved_is_harmless(workflow_table: object) -> None:
-    assert handler.release_inventory(ORDER, FakeLambdaContext())["outcome"] == "nothing_to_release"
+    assert handler.release_inventory(in_execution("early"), FakeLambdaContext())["outcome"] == "nothing_to_release"
+    assert item()["reservation"] == "NONE_HELD"  # the order was decided (failed), without stock
+
+
+# --- Defect 4: idempotent per order and per execution -------------------------------------------------
+
+
+def test_a_second_execution_cannot_release_the_first_executions_reservation(workflow_table: object) -> None:
+    """A duplicate delivery or a replay starts a second execution; on main its compensation released the
+    first execution's stock, so an approved order lost it."""
+    context = FakeLambdaContext()
+    assert handler.reserve_inventory(in_execution("first"), context)["outcome"] == "reserved"
+    with pytest.raises(tasks.AlreadyHandled, match="decided by execution"):
+        handler.reserve_inventory(in_execution("second"), context)
+    assert handler.release_inventory(in_execution("second"), context)["outcome"] == "nothing_to_release"
+    assert (item()["reservation"], item()["held_by"]) == ("RESERVED", in_execution("first")["execution_id"])
+
+
+def test_a_re_run_after_compensation_is_not_approved_without_stock(workflow_table: object) -> None:
+    """On main a re-run after a release answered already_reserved while the table said RELEASED."""
+    context = FakeLambdaContext()
+    handler.reserve_inventory(in_execution("first"), context)
+    handler.release_inventory(in_execution("first"), context)
+    with pytest.raises(tasks.AlreadyHandled):
+        handler.reserve_inventory(in_execution("re-run"), context)
+    assert item()["reservation"] == "RELEASED"
+
+
+def test_throttling_becomes_the_one_retried_error_name(workflow_table: object) -> None:
+    """Defect 5: a DynamoDB throttle surfaced as ClientError, which no Retry of the flow covered."""
+    from orders_common.errors import TransientError
+
+    fail_calls(handler.store()._table.meta.client, "UpdateItem", times=1)
+    with pytest.raises(TransientError, match="ProvisionedThroughputExceeded"):
+        handler.release_inventory(in_execution("throttled"), FakeLambdaContext())
+    fail_calls(handler.store()._table.meta.client, "UpdateItem", times=1, code="AccessDeniedException")
+    with pytest.raises(Exception, match="AccessDenied") as raised:
+        handler.reserve_inventory(in_execution("denied"), FakeLambdaContext())
+    assert not isinstance(raised.value, TransientError)  # not worth a retry: compensation runs
 
 
 def test_the_account_manager_is_assigned_once_and_stays(workflow_table: object) -> None:
-    first = handler.assign_account_manager(ORDER, FakeLambdaContext())["account_manager"]
+    first = handler.assign_account_manager(in_execution("a"), FakeLambdaContext())["account_manager"]
     assert first in tasks.ACCOUNT_MANAGERS
-    assert handler.assign_account_manager(ORDER, FakeLambdaContext())["account_manager"] == first
+    assert handler.assign_account_manager(in_execution("a"), FakeLambdaContext())["account_manager"] == first
     assert item()["account_manager"] == first
 
 
 def test_out_of_stock_orders_cannot_be_reserved(workflow_table: object, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUT_OF_STOCK_ORDERS", "o-9,o-1")
     with pytest.raises(tasks.InventoryUnavailable):
-        handler.reserve_inventory(ORDER, FakeLambdaContext())
+        handler.reserve_inventory(in_execution("x"), FakeLambdaContext())

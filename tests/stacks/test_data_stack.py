@@ -1,4 +1,4 @@
-"""The tables: Powertools idempotency schema, orders, balances and their ledger."""
+"""The tables: message attempts, orders, balances and their ledger."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from aws_cdk.assertions import Match
 from tests.cdk_app import SynthesizedApp
 
 
-def test_idempotency_table_follows_the_powertools_schema(dev_app: SynthesizedApp) -> None:
+def test_the_attempts_table_has_the_keys_the_handlers_use_and_expires_its_items(dev_app: SynthesizedApp) -> None:
+    from orders_common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+
     dev_app.template("OrdersData").has_resource_properties(
         "AWS::DynamoDB::GlobalTable",
         {
-            "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
-            "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+            "KeySchema": [{"AttributeName": MESSAGE_KEY_ATTRIBUTE, "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": MESSAGE_KEY_ATTRIBUTE, "AttributeType": "S"}],
+            "TimeToLiveSpecification": {"AttributeName": EXPIRES_AT_ATTRIBUTE, "Enabled": True},
             "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
         },
     )

@@ -3,7 +3,9 @@
 moto cannot run Lambda functions without Docker, so its Lambda invoke is pointed at the
 real task handlers, called in this process with the function's environment (a test
 double for the Lambda runtime only: the ASL, the retries and the catches are the
-deployed definition's, executed by moto's interpreter).
+deployed definition's, executed by moto's interpreter). The interpreter's waits between
+retries are shortened by :data:`RETRY_TIME_SCALE` (the intervals themselves are the
+definition's), so a throttle storm that outlasts many retries runs in a second.
 """
 
 from __future__ import annotations
@@ -21,24 +23,31 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from orders_common.errors import TransientError as OrdersTransientError
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import create_table
+from tests.lambdas.faults import fail_calls
 from tests.lambdas.sqs_harness import FakeLambdaContext
 
 ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": "high"}
-
-
-class TransientError(Exception):
-    """Stands for a passing failure inside a task (its name is in the flow's retry list)."""
+#: Waits between retries, in the interpreter, take this fraction of what the definition says.
+RETRY_TIME_SCALE = 0.001
+COMPENSATION_QUEUE = "order-flow-compensation-failures"
 
 
 @dataclass
 class Flow:
     sfn: Any
     arn: str
+    #: Task name -> exceptions its next invocations raise before running (the invocation itself fails).
     faults: dict[str, list[Exception]] = field(default_factory=dict)
+    #: Task name -> how many of its DynamoDB calls are throttled (inside the task, which maps the error).
+    throttles: dict[str, int] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    queue_url: str = ""
+    running: str = ""
 
     def run(self, order: dict[str, Any], name: str) -> tuple[dict[str, Any], list[str]]:
         execution = self.sfn.start_execution(stateMachineArn=self.arn, name=name, input=json.dumps(order))[
@@ -74,10 +83,34 @@ def _function_arns(template: dict[str, Any], role_arn: str) -> dict[str, str]:
     return arns
 
 
-def _definition(template: dict[str, Any], arns: dict[str, str]) -> str:
+def definition_of(template: dict[str, Any], refs: dict[str, str]) -> str:
+    """The state machine's definition with its references (functions, queue, partition) resolved."""
     (machine,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
     parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else arns[part["Fn::GetAtt"][0]] for part in parts)
+    refs = {"AWS::Partition": "aws", **refs}
+    return "".join(
+        part if isinstance(part, str) else refs[part["Fn::GetAtt"][0] if "Fn::GetAtt" in part else part["Ref"]]
+        for part in parts
+    )
+
+
+def compensation_queue_logical_id(template: dict[str, Any]) -> str:
+    return next(
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::SQS::Queue" and resource["Properties"].get("QueueName") == COMPENSATION_QUEUE
+    )
+
+
+class _ScaledTime:
+    """``time`` for moto's retrier: the same, but its sleeps shortened."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds * RETRY_TIME_SCALE)
 
 
 @pytest.fixture
@@ -86,21 +119,35 @@ def flow(dev_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
         from workflow import handler
 
         handler.store.cache_clear()
+        monkeypatch.setenv("WORKFLOW_TABLE", "workflow")
         create_table("workflow", [("order_id", "HASH")])
         role_arn = boto3.client("iam").create_role(
             RoleName="flow", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
         )["Role"]["Arn"]
         template = dev_app.templates["OrdersOrchestration"]
-        arns = _function_arns(template, role_arn)
+        refs = _function_arns(template, role_arn)
+        queue_url = boto3.client("sqs").create_queue(QueueName=COMPENSATION_QUEUE)["QueueUrl"]
+        refs[compensation_queue_logical_id(template)] = queue_url
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
-            name="high-value-order-flow", definition=_definition(template, arns), roleArn=role_arn
+            name="high-value-order-flow", definition=definition_of(template, refs), roleArn=role_arn
         )["stateMachineArn"]
-        current = Flow(sfn, arn)
+        current = Flow(sfn, arn, queue_url=queue_url)
+
+        def throttled(params: dict[str, Any]) -> bool:
+            if current.throttles.get(current.running, 0) <= 0:
+                return False
+            current.throttles[current.running] -= 1
+            return True
+
+        client = handler.store()._table.meta.client
+        for operation in ("UpdateItem", "GetItem"):
+            fail_calls(client, operation, 10**6, "ProvisionedThroughputExceededException", throttled)
 
         def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
             module_name, name = function.handler.rsplit(".", 1)
             current.calls.append(name)
+            current.running = name
             for variable, value in function.environment_vars.items():
                 monkeypatch.setenv(variable, value)
             try:
@@ -113,6 +160,7 @@ def flow(dev_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
                 return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}), True, ""
 
         monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke_in_process)
+        monkeypatch.setattr(retrier_decl, "time", _ScaledTime())
         yield current
         handler.store.cache_clear()
 
@@ -149,7 +197,7 @@ def test_a_large_order_gets_an_account_manager(flow: Flow) -> None:
 
 
 def test_a_transient_failure_is_retried_then_succeeds(flow: Flow) -> None:
-    flow.faults["reserve_inventory"] = [TransientError("table busy")]
+    flow.faults["reserve_inventory"] = [OrdersTransientError("table busy")]
     described, _ = flow.run(ORDER, "transient")
     assert described["status"] == "SUCCEEDED"
     assert flow.calls.count("reserve_inventory") == 2
@@ -178,3 +226,71 @@ def test_over_the_credit_limit_fails_without_a_reservation(flow: Flow) -> None:
     assert entered[-1] == "Over the credit limit"
     assert flow.calls.count("check_credit_limit") == 1  # a business error is not retried
     assert workflow_item() == {}
+
+
+def operator_messages(flow: Flow) -> list[dict[str, Any]]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=flow.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+# --- Defect 5: compensation is guaranteed, or ends in a named state an operator hears of --------
+
+
+def test_a_throttle_storm_during_the_account_manager_step_and_the_release_still_releases(flow: Flow) -> None:
+    """On main a throttle surfaced as ClientError, which no Retry covered, and the release had no Catch:
+    a throttle during the account-manager step and again during the release ended FAILED with stock held."""
+    flow.throttles["assign_account_manager"] = 6  # outlasts the step's 1 + 4 retried attempts
+    flow.throttles["release_inventory"] = 10  # a storm the release outlasts
+    described, entered = flow.run({**ORDER, "amount": 15000}, "storm")
+    assert (described["status"], described["error"]) == ("FAILED", "OrderFlowFailed")
+    assert entered[-2:] == ["Release inventory", "Failed and compensated"]
+    assert flow.calls.count("assign_account_manager") == 5  # TransientError retried 4 times, then compensated
+    assert flow.calls.count("release_inventory") == 11
+    assert workflow_item()["reservation"] == "RELEASED"
+    assert operator_messages(flow) == []
+
+
+def test_a_release_that_never_succeeds_ends_in_compensation_failed_with_a_message_for_an_operator(
+    flow: Flow,
+) -> None:
+    flow.faults["assign_account_manager"] = [RuntimeError("directory down")]
+    flow.throttles["release_inventory"] = 10**6
+    described, entered = flow.run({**ORDER, "amount": 15000}, "stuck")
+    assert (described["status"], described["error"]) == ("FAILED", "CompensationFailed")
+    assert entered[-2:] == ["Tell an operator", "Compensation failed"]
+    (message,) = operator_messages(flow)
+    assert message["order_id"] == "o-1"
+    assert message["execution_id"].endswith(":stuck")
+    assert "directory down" in json.dumps(message["failed_step_error"])
+    assert "TransientError" in json.dumps(message["release_error"])
+    assert workflow_item()["reservation"] == "RESERVED"  # held: that is what the operator is told
+
+
+# --- Defect 4: one outcome per order, whatever the number of executions ---------------------------
+
+
+def test_a_second_execution_of_an_approved_order_changes_nothing(flow: Flow) -> None:
+    first, _ = flow.run(ORDER, "first")
+    second, entered = flow.run(ORDER, "second")  # a duplicate delivery or a replay
+    assert first["status"] == second["status"] == "SUCCEEDED"
+    assert entered[-1] == "Already handled"
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("RESERVED", first["executionArn"])
+
+
+def test_a_duplicate_execution_that_fails_does_not_release_the_approved_orders_stock(flow: Flow) -> None:
+    first, _ = flow.run({**ORDER, "amount": 15000}, "first")
+    flow.faults["reserve_inventory"] = [RuntimeError("boom")]
+    second, entered = flow.run({**ORDER, "amount": 15000}, "second")
+    assert first["status"] == "SUCCEEDED"
+    assert (second["status"], entered[-1]) == ("FAILED", "Failed and compensated")
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("RESERVED", first["executionArn"])
+
+
+def test_a_re_run_after_compensation_is_not_approved(flow: Flow) -> None:
+    flow.faults["assign_account_manager"] = [RuntimeError("directory down")]
+    first, _ = flow.run({**ORDER, "amount": 15000}, "first")
+    _, entered = flow.run({**ORDER, "amount": 15000}, "replayed")
+    assert first["status"] == "FAILED"
+    assert entered[-1] == "Already handled"
+    assert "Approved" not in entered
+    assert workflow_item()["reservation"] == "RELEASED"

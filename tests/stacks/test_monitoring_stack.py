@@ -33,7 +33,7 @@ def test_every_queue_function_and_state_machine_has_an_alarm(dev_app: Synthesize
 
 def test_dead_letter_queues_alarm_on_the_first_message(dev_app: SynthesizedApp) -> None:
     dlq_alarms = [a for a in alarms(dev_app) if "DLQ" in a["AlarmName"] or "dlq" in a["AlarmName"]]
-    assert len(dlq_alarms) == 9  # 5 queue DLQs, 3 delivery DLQs, 1 target DLQ
+    assert len(dlq_alarms) == 10  # 6 queue DLQs (compensation failures included), 3 delivery DLQs, 1 target DLQ
     for alarm in dlq_alarms:
         assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from stacks.orchestration_stack import ORDER_CREATED_SCHEMA
+from stacks.orchestration_stack import ORDER_CREATED_SCHEMA, TRANSIENT_ERRORS
 from tests.cdk_app import SynthesizedApp
 from tests.routing import high_value_routes, rule_matches
 
@@ -72,7 +72,11 @@ def test_the_target_has_a_dlq_a_retry_policy_and_a_role_that_may_only_start_the_
 
 def test_eventbridge_may_send_to_the_target_dlq_for_this_rule_only(dev_app: SynthesizedApp) -> None:
     rule_id, _ = one(dev_app, "AWS::Events::Rule")
-    (policy,) = resources(dev_app, "AWS::SQS::QueuePolicy").values()
+    (policy,) = [
+        policy
+        for policy in resources(dev_app, "AWS::SQS::QueuePolicy").values()
+        if "events.amazonaws.com" in json.dumps(policy["Properties"]["PolicyDocument"])
+    ]
     allow = [
         {k: v for k, v in s.items() if k != "Sid"}
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
@@ -137,39 +141,83 @@ def definition(dev_app: SynthesizedApp) -> dict[str, Any]:
     """The ASL, with the function ARNs replaced by their logical ids."""
     _, machine = one(dev_app, "AWS::StepFunctions::StateMachine")
     parts = machine["Properties"]["DefinitionString"]["Fn::Join"][1]
-    text = "".join(p if isinstance(p, str) else p["Fn::GetAtt"][0] for p in parts)
+    text = "".join(p if isinstance(p, str) else p["Fn::GetAtt"][0] if "Fn::GetAtt" in p else p["Ref"] for p in parts)
     return dict(json.loads(text))
 
 
 def test_every_task_retries_transient_errors_with_backoff_and_jitter(dev_app: SynthesizedApp) -> None:
     states = definition(dev_app)["States"]
-    tasks = {name: state for name, state in states.items() if state["Type"] == "Task"}
-    assert set(tasks) == {
+    lambda_tasks = {
+        name: state for name, state in states.items() if state["Type"] == "Task" and "sqs" not in state["Resource"]
+    }
+    assert set(lambda_tasks) == {
         "Screen for fraud",
         "Check credit limit",
         "Reserve inventory",
         "Assign account manager",
         "Release inventory",
     }
-    for name, task in tasks.items():
+    for name, task in lambda_tasks.items():
         (retry,) = task["Retry"]
-        assert retry["ErrorEquals"][:4] == [
-            "Lambda.ServiceException",
-            "Lambda.AWSLambdaException",
-            "Lambda.SdkClientException",
-            "Lambda.TooManyRequestsException",
-        ], name
+        if name == "Release inventory":  # idempotent: retried on any error, long enough for a throttle storm
+            assert retry["ErrorEquals"] == ["States.ALL"]
+            assert (retry["MaxAttempts"], retry["MaxDelaySeconds"], retry["JitterStrategy"]) == (14, 60, "FULL")
+            continue
+        # TransientError: the one name every task gives throttling and other transient AWS errors.
+        assert retry["ErrorEquals"] == TRANSIENT_ERRORS, name
+        assert {"TransientError", "Lambda.ClientExecutionTimeoutException", "Lambda.Unknown"} <= set(
+            retry["ErrorEquals"]
+        )
         assert (retry["BackoffRate"], retry["MaxAttempts"], retry["JitterStrategy"]) == (2, 4, "FULL"), name
+
+
+def test_the_tasks_that_write_know_their_execution(dev_app: SynthesizedApp) -> None:
+    states = definition(dev_app)["States"]
+    for name in ("Reserve inventory", "Release inventory", "Assign account manager"):
+        assert states[name]["Parameters"] == {"order.$": "$", "execution_id.$": "$$.Execution.Id"}, name
 
 
 def test_failures_after_a_reservation_run_the_compensation(dev_app: SynthesizedApp) -> None:
     states = definition(dev_app)["States"]
-    for name in ("Reserve inventory", "Assign account manager"):
-        (catch,) = states[name]["Catch"]
-        assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
+    assert states["Reserve inventory"]["Catch"] == [
+        {"ErrorEquals": ["AlreadyHandled"], "ResultPath": "$.error", "Next": "Already handled"},
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"},
+    ]
+    assert states["Already handled"]["Type"] == "Succeed"
+    (catch,) = states["Assign account manager"]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
     assert states["Release inventory"]["Next"] == "Failed and compensated"
     assert states["Check credit limit"]["Catch"][0]["Next"] == "Over the credit limit"
     assert states["Fraud verdict"]["Choices"][0]["Next"] == "Rejected as fraud"
+
+
+def test_a_release_that_still_fails_tells_an_operator_and_ends_in_compensation_failed(
+    dev_app: SynthesizedApp,
+) -> None:
+    states = definition(dev_app)["States"]
+    (catch,) = states["Release inventory"]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.compensation_error", "Next": "Tell an operator"}
+    tell = states["Tell an operator"]
+    assert tell["Resource"].endswith(":states:::sqs:sendMessage")
+    assert tell["Next"] == tell["Catch"][0]["Next"] == "Compensation failed"
+    assert (states["Compensation failed"]["Type"], states["Compensation failed"]["Error"]) == (
+        "Fail",
+        "CompensationFailed",
+    )
+    queues = resources(dev_app, "AWS::SQS::Queue")
+    assert tell["Parameters"]["QueueUrl"] in queues
+    assert queues[tell["Parameters"]["QueueUrl"]]["Properties"]["QueueName"] == "order-flow-compensation-failures"
+
+
+def test_the_flow_outlives_its_longest_retries(dev_app: SynthesizedApp) -> None:
+    states = definition(dev_app)["States"]
+    worst = 0.0
+    for state in states.values():
+        for retry in state.get("Retry", []):
+            interval = retry["IntervalSeconds"]
+            delays = (interval * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"]))
+            worst += sum(min(retry["MaxDelaySeconds"], delay) for delay in delays)
+    assert definition(dev_app)["TimeoutSeconds"] > worst + 5 * 10 * 15  # and every task's 10 s, 15 times
 
 
 def test_the_pattern_table_is_big_enough() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
 
-from event_constructs import POWERTOOLS_LAYER_VERSION
+from event_constructs import POWERTOOLS_LAYER_VERSION, backstop_receive_count
+from stacks.processing_stack import MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.cdk_app import SynthesizedApp
 
 FOURTEEN_DAYS = 14 * 24 * 3600
@@ -31,7 +33,7 @@ def test_order_processing_queue_is_standard_with_300s_visibility_and_a_dlq(dev_a
     assert queue["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
-        "maxReceiveCount": 5,
+        "maxReceiveCount": STANDARD_MAX_RECEIVE_COUNT,
     }
     assert dlq["MessageRetentionPeriod"] == FOURTEEN_DAYS
     assert dlq["SqsManagedSseEnabled"] is True
@@ -149,7 +151,10 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
         function = functions[props["FunctionName"]["Ref"]]["Properties"]
         window = props.get("MaximumBatchingWindowInSeconds", 0)
         assert queue["VisibilityTimeout"] >= 6 * function["Timeout"] + window
-        assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
+        # A backstop above the attempt limit (attempts are counted apart from receives).
+        fifo = queue.get("FifoQueue", False)
+        backstop = backstop_receive_count(MAX_ATTEMPTS, props.get("BatchSize", 10), fifo=fifo)
+        assert queue["RedrivePolicy"]["maxReceiveCount"] >= backstop
 
 
 @pytest.mark.parametrize(
@@ -159,8 +164,6 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
             "order_processor.handler.lambda_handler",
             {
                 "ORDERS_TABLE",
-                "IDEMPOTENCY_TABLE",
-                "IDEMPOTENCY_TTL_SECONDS",
                 "ORDER_EVENTS_TOPIC_ARN",
                 "ORDERS_BUS_NAME",
             },
@@ -190,11 +193,13 @@ def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: se
         "POWERTOOLS_SERVICE_NAME",
         "QUEUE_URL",
         "DEAD_LETTER_QUEUE_URL",
-        "MAX_RECEIVE_COUNT",
+        "MAX_ATTEMPTS",
+        "ATTEMPTS_TABLE",
         *variables,
     }
     assert set(function["Environment"]["Variables"]) == expected
-    assert function["Environment"]["Variables"]["MAX_RECEIVE_COUNT"] == "5"
+    assert function["Environment"]["Variables"]["MAX_ATTEMPTS"] == str(MAX_ATTEMPTS)
+    assert "MessageAttemptsTable" in json.dumps(function["Environment"]["Variables"]["ATTEMPTS_TABLE"])
 
 
 def test_consumers_may_send_to_their_dlq_and_consume_only_their_queue(dev_app: SynthesizedApp) -> None:

@@ -1,0 +1,126 @@
+"""The limits every model of the system shares: identifiers, money, texts, and the ids derived from them.
+
+Each identifier that enters the system (an order, a customer account, an update, a SKU) is an
+:data:`Identifier`: 1 to :data:`IDENTIFIER_MAX_LENGTH` characters of ``[A-Za-z0-9_.:-]``.
+Every id the system derives from identifiers is built here, by one function each, and its type
+is sized from the identifiers it is made of, so a derived id fits wherever it travels by
+construction (``tests/lambdas/test_limits.py`` enumerates the derivations against every model
+field and AWS limit they reach). A message whose ids do not fit is refused where it enters, as
+poison, with the field named, before anything happens.
+
+Money is a :data:`Money` (never negative) or a :data:`SignedMoney` (a balance change): at most
+:data:`MONEY_MAX_DIGITS` digits, two decimal places, always held with exactly two places
+(``120.5`` and ``120.50`` are the same amount). The largest amount stays below 10⁹, the range in
+which SNS compares numeric message attributes in filter policies, so every order reaches the
+subscribers whose filters compare its amount.
+
+Example:
+    >>> charge_transaction_id("o-1"), refund_transaction_id("o-1")
+    ('o-1.charge', 'o-1.refund')
+    >>> order_event_id("o-1", "order.updated", "u-7")
+    'o-1:order.updated:u-7'
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(Money).validate_python("120.5")
+    Decimal('120.50')
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Final, Literal
+
+from pydantic import AfterValidator, Field
+
+#: Identifiers that enter the system: order, customer (account), update, SKU ids.
+IDENTIFIER_MAX_LENGTH: Final = 64
+IDENTIFIER_PATTERN: Final = r"^[A-Za-z0-9_.:-]+$"
+#: A correlation id is opaque (any producer's format), but bounded.
+CORRELATION_ID_MAX_LENGTH: Final = 128
+
+#: The order event types and how long their names are.
+ORDER_EVENT_TYPES: Final = ("order.created", "order.cancelled", "order.updated")
+OrderEventType = Literal["order.created", "order.cancelled", "order.updated"]
+
+#: Suffixes of the balance transactions derived from an order id.
+CHARGE_SUFFIX: Final = ".charge"
+REFUND_SUFFIX: Final = ".refund"
+TRANSACTION_ID_MAX_LENGTH: Final = IDENTIFIER_MAX_LENGTH + max(len(CHARGE_SUFFIX), len(REFUND_SUFFIX))
+#: ``<order_id>:<event type>[:<update_id>]``
+EVENT_ID_MAX_LENGTH: Final = (
+    IDENTIFIER_MAX_LENGTH + 1 + max(len(t) for t in ORDER_EVENT_TYPES) + 1 + IDENTIFIER_MAX_LENGTH
+)
+
+#: Money: 9 digits before the point, 2 after (999,999,999.99 at most: below SNS's 10⁹ numeric range).
+MONEY_MAX_DIGITS: Final = 11
+MONEY_DECIMAL_PLACES: Final = 2
+MONEY_MAX: Final = Decimal("999999999.99")
+CENTS: Final = Decimal("0.01")
+#: A balance is a sum of many changes: DynamoDB keeps 38 digits; we allow 16 before the point.
+BALANCE_MAX_DIGITS: Final = 18
+
+#: Texts (unicode allowed), in characters.
+NOTE_MAX_LENGTH: Final = 500
+REASON_MAX_LENGTH: Final = 500
+DESCRIPTION_MAX_LENGTH: Final = 200
+#: How many distinct updates one order accepts (they are kept in the order's item: 400 KB at most).
+MAX_UPDATES_PER_ORDER: Final = 100
+MAX_ITEMS_PER_ORDER: Final = 100
+MAX_QUANTITY: Final = 10_000
+
+#: AWS limits the derived ids reach.
+SQS_MAX_GROUP_ID_LENGTH: Final = 128
+SQS_MAX_DEDUPLICATION_ID_LENGTH: Final = 128
+DYNAMODB_MAX_PARTITION_KEY_BYTES: Final = 2048
+DYNAMODB_MAX_SORT_KEY_BYTES: Final = 1024
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENTS)
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
+CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH)]
+TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
+EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=MONEY_MAX, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, allow_inf_nan=False),
+    AfterValidator(_cents),
+]
+SignedMoney = Annotated[
+    Decimal,
+    Field(
+        ge=-MONEY_MAX,
+        le=MONEY_MAX,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        allow_inf_nan=False,
+    ),
+    AfterValidator(_cents),
+]
+Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH)]
+Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+CustomerTier = Literal["standard", "premium", "enterprise"]
+
+
+def charge_transaction_id(order_id: str) -> str:
+    """The balance transaction that charges an order to its customer's account."""
+    return f"{order_id}{CHARGE_SUFFIX}"
+
+
+def refund_transaction_id(order_id: str) -> str:
+    """The balance transaction that gives a cancelled order's charge back."""
+    return f"{order_id}{REFUND_SUFFIX}"
+
+
+def order_event_id(order_id: str, event_type: str, update_id: str | None = None) -> str:
+    """The one id of a stored state change of an order: every announcement of it carries this id."""
+    base = f"{order_id}:{event_type}"
+    return base if update_id is None else f"{base}:{update_id}"
+
+
+def transaction_description(kind: str, order_id: str) -> str:
+    """The ledger text of a charge or refund."""
+    return f"{kind} for order {order_id}"
