@@ -12,7 +12,7 @@ CDK := node_modules/.bin/cdk
 export LOCALCLOUD_PORT ?= 4599
 export LOCALCLOUD_TIME_SCALE ?= 0.02
 
-.PHONY: help install synth test test-fast snapshots lint deploy diagram clean bench up down demo
+.PHONY: help install synth test test-fast soak snapshots lint deploy diagram clean bench up down demo
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ test: install  ## the whole test suite, end-to-end tests on a local cloud of the
 
 test-fast: install  ## the suite without the end-to-end tests
 	$(BIN)/pytest -m "not e2e"
+
+soak: install  ## generated histories of the whole pipeline against every invariant (HISTORIES=10000 by default)
+	EXACTLY_ONCE_SOAK=1 HISTORIES=$(or $(HISTORIES),10000) $(BIN)/pytest tests/properties -q -s -p no:randomly \
+		-o addopts="-ra --strict-markers" | grep -v '^{"level"'
 
 up: install  ## start the local cloud (moto + localcloud.compat) in the background, or reuse it
 	$(BIN)/python -m localcloud up

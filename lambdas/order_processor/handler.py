@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter, ValidationError
 
 from order_processor.service import (
     PUBLISHED,
@@ -33,8 +34,10 @@ from order_processor.service import (
     pending,
 )
 from orders_common.bus import BusPublisher
+from orders_common.errors import PoisonMessageError
 from orders_common.events import OrderEventPublisher
 from orders_common.failures import FailurePolicy
+from orders_common.limits import CorrelationId
 
 logger = Logger()
 # Every failure is reported per record (batchItemFailures), even when all records of a batch fail.
@@ -43,10 +46,27 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 CORRELATION_ATTRIBUTE = "correlation_id"
 
 
+_correlation_ids: TypeAdapter[str] = TypeAdapter(CorrelationId)
+
+
 def correlation_id_of(record: SQSRecord) -> str:
     """The correlation id the producer set, or a new one: this is where an order enters the system."""
     attribute = (record.raw_event.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
-    return attribute.get("stringValue") or str(uuid.uuid4())
+    return entry_correlation_id(attribute.get("stringValue"))
+
+
+def entry_correlation_id(given: str | None) -> str:
+    """``given``, or a new id when there is none.
+
+    It travels in every event of the order, so one that could not (too long) is refused here, as poison.
+    """
+    if not given:
+        return str(uuid.uuid4())
+    try:
+        return _correlation_ids.validate_python(given)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]["msg"]
+        raise PoisonMessageError(f"correlation_id attribute: {problem}") from None
 
 
 @dataclass

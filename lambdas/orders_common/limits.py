@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
@@ -74,12 +75,36 @@ DYNAMODB_MAX_PARTITION_KEY_BYTES: Final = 2048
 DYNAMODB_MAX_SORT_KEY_BYTES: Final = 1024
 
 
+#: The characters SQS and SNS carry in a message body or attribute value (anything else is refused:
+#: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+_CARRIABLE = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+
+
 def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENTS)
 
 
+def carriable(text: str) -> str:
+    """``text``, if SQS and SNS can carry every character of it; else ValueError naming the first that they cannot.
+
+    A JSON body may spell any code point as an escape (``"\\ufffe"``); decoded, it must still fit in the
+    messages the system sends on.
+
+    >>> carriable("Grüße, 注文 🚚")
+    'Grüße, 注文 🚚'
+    >>> carriable("bad \ufffe")
+    Traceback (most recent call last):
+    ...
+    ValueError: contains U+FFFE, which SQS and SNS cannot carry
+    """
+    if _CARRIABLE.fullmatch(text):
+        return text
+    bad = next(char for char in text if not _CARRIABLE.fullmatch(char))
+    raise ValueError(f"contains U+{ord(bad):04X}, which SQS and SNS cannot carry")
+
+
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
-CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH)]
+CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH), AfterValidator(carriable)]
 TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 Money = Annotated[
@@ -98,9 +123,9 @@ SignedMoney = Annotated[
     ),
     AfterValidator(_cents),
 ]
-Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH)]
-Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)]
+Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH), AfterValidator(carriable)]
+Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH), AfterValidator(carriable)]
+Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(carriable)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 CustomerTier = Literal["standard", "premium", "enterprise"]
 

@@ -22,6 +22,7 @@ from localcloud.compat import (
     installed,
     server_dispatch_cost,
     sqs_fifo_deduplication,
+    sqs_fifo_redelivery_order,
     sqs_receive_cost,
     sqs_time_scale,
     stepfunctions_interpreter,
@@ -284,6 +285,29 @@ def test_message_group_scope_deduplicates_within_a_group_only() -> None:
             sqs.send_message(QueueUrl=url, MessageBody=group, MessageGroupId=group, MessageDeduplicationId="same")
         bodies = sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"])
     assert bodies == ["a", "b"]
+
+
+def _head_and_follower_back_from_in_flight() -> list[str]:
+    """A group's head fails (back in 1 s), its follower was held back (back after the 2 s timeout): who comes first?"""
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="ordered.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "2"})[
+        "QueueUrl"
+    ]
+    for body in ("first", "second"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId=body)
+    head, _follower = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=head["ReceiptHandle"], VisibilityTimeout=1)
+    time.sleep(2.2)
+    return [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])]
+
+
+def test_moto_still_lets_a_fifo_follower_overtake_its_head_when_both_come_back() -> None:
+    assert _head_and_follower_back_from_in_flight() == ["second"]
+
+
+def test_a_fifo_group_comes_back_from_in_flight_in_order() -> None:
+    with installed(sqs_fifo_redelivery_order):
+        assert _head_and_follower_back_from_in_flight() == ["first"]
 
 
 def test_time_scale_shortens_visibility_timeouts() -> None:
