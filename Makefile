@@ -40,7 +40,7 @@ test-fast: install  ## the suite without the end-to-end tests
 	$(BIN)/pytest -m "not e2e"
 
 soak: install  ## generated histories of the whole pipeline against every invariant (HISTORIES=10000 by default)
-	EXACTLY_ONCE_SOAK=1 HISTORIES=$(or $(HISTORIES),10000) $(BIN)/pytest tests/properties -q -s -p no:randomly \
+	set -o pipefail; EXACTLY_ONCE_SOAK=1 HISTORIES=$(or $(HISTORIES),10000) $(BIN)/pytest tests/properties -q -s \
 		-o addopts="-ra --strict-markers" | grep -v '^{"level"'
 
 up: install  ## start the local cloud (moto + localcloud.compat) in the background, or reuse it

@@ -64,7 +64,8 @@ class QueueConsumer(Construct):
     batch retry. The function gets the pinned Powertools layer, X-Ray tracing, structured
     logs in a log group with a retention, and these environment variables:
     ``QUEUE_URL``, ``DEAD_LETTER_QUEUE_URL`` (for messages it gives up on, with a reason),
-    ``MAX_ATTEMPTS`` (how many times a message is tried before it is dead-lettered) and, with
+    ``MAX_ATTEMPTS`` (how many times a message is tried before it is dead-lettered),
+    ``MAX_RECEIVE_COUNT`` (the queue's, which the handler never leaves to SQS) and, with
     ``attempts_table``, ``ATTEMPTS_TABLE``: the table where the handler counts real attempts per
     message apart from receives (``orders_common.attempts``; key ``message_key``, TTL ``expires_at``).
 
@@ -137,6 +138,7 @@ class QueueConsumer(Construct):
             "QUEUE_URL": queue.queue_url,
             "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
             "MAX_ATTEMPTS": str(max_attempts),
+            "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
         }
         if attempts_table is not None:
             consumer_environment["ATTEMPTS_TABLE"] = attempts_table.table_name

@@ -19,11 +19,11 @@ Example:
     >>> created = OrderCreated(event_type="order.created", order_id="o-1", customer_id="c-1", total="10")
     >>> item = decide(None, created, correlation_id="corr-1", now="2026-12-01T10:00:00+00:00").item
     >>> [event.event_id for event in announcements(item)]
-    ['o-1:order.created']
+    ['o-1/order.created']
     >>> cancelled = OrderCancelled(event_type="order.cancelled", order_id="o-1")
     >>> item = decide(item, cancelled, correlation_id="corr-2", now="2026-12-01T10:05:00+00:00").item
     >>> [(event.event_id, str(event.amount)) for event in announcements(item)]
-    [('o-1:order.created', '10.00'), ('o-1:order.cancelled', '10.00')]
+    [('o-1/order.created', '10.00'), ('o-1/order.cancelled', '10.00')]
     >>> decide(item, cancelled, correlation_id="corr-3", now="2026-12-01T11:00:00+00:00").outcome
     'already_cancelled'
 """
@@ -52,6 +52,9 @@ AWAITING_ORDER = "AWAITING_ORDER"
 MAX_VERSION_CONFLICTS = 5
 #: What must agree for a second order.created with the same order id to be the same order.
 IDENTITY_FIELDS = ("customer_id", "total", "currency")
+#: The item's marks: event ids published to order-events, and put on the orders bus.
+PUBLISHED = "published"
+PUT_ON_BUS = "put_on_bus"
 
 
 def parse_order_message(body: str | None) -> OrderMessageType:
@@ -79,13 +82,41 @@ def _status(item: dict[str, Any]) -> str:
     return CANCELLED if "cancelled_at" in item else CREATED
 
 
+def from_before_versions(item: dict[str, Any]) -> dict[str, Any]:
+    """An item written before orders kept facts (no ``version``), as facts that were all announced.
+
+    That code stored the order's fields and ``status``, ``cancelled_at``/``cancel_reason`` for a
+    cancellation, and only the last update (``last_update_id``, ``last_note``); it announced each
+    of them when it stored it. So they become facts, marked as published (and order.created as put
+    on the bus), and a late duplicate of any of them announces nothing.
+    """
+    if "version" in item:
+        return item
+    migrated = {**item, "version": 0, "created_seq": 1}
+    if "cancelled_at" in item:
+        migrated["cancelled_seq"] = 2
+    if item.get("last_update_id"):
+        migrated["updates"] = {
+            item["last_update_id"]: {
+                "note": item.get("last_note", ""),
+                "internal": None,  # not kept then: any visibility matches
+                "at": item.get("updated_at") or item.get("created_at", ""),
+                "seq": 3,
+            }
+        }
+    announced = {event.event_id for event in announcements(migrated)}
+    migrated[PUBLISHED] = announced
+    migrated[PUT_ON_BUS] = {order_event_id(item["order_id"], "order.created")} if "customer_id" in item else set()
+    return migrated
+
+
 def decide(current: dict[str, Any] | None, message: OrderMessageType, correlation_id: str, now: str) -> Decision:
     """The effect of ``message`` on the order ``current`` (its stored item, or None): pure, no I/O.
 
     Raises PoisonMessageError when the message contradicts a stored fact (an order placed again
     with another customer, total or currency; an update id reused with another note).
     """
-    item = dict(current or {"order_id": message.order_id, "version": 0})
+    item = dict(from_before_versions(current) if current else {"order_id": message.order_id, "version": 0})
     sequence = int(item.get("version", 0)) + 1
     if isinstance(message, OrderCreated):
         if "customer_id" in item:
@@ -119,7 +150,10 @@ def decide(current: dict[str, Any] | None, message: OrderMessageType, correlatio
         updates = dict(item.get("updates") or {})
         if message.update_id in updates:
             stored_update = updates[message.update_id]
-            if stored_update["note"] != message.note or bool(stored_update["internal"]) != message.internal:
+            visibility = stored_update.get("internal")
+            if stored_update["note"] != message.note or (
+                visibility is not None and bool(visibility) != message.internal
+            ):
                 raise PoisonMessageError(
                     f"update {message.update_id} of order {message.order_id} was already recorded with a "
                     "different note or visibility"
@@ -246,8 +280,6 @@ _FACT_ATTRIBUTES = (
     "cancelled_seq",
     "updates",
 )
-PUBLISHED = "published"
-PUT_ON_BUS = "put_on_bus"
 
 
 @dataclass(frozen=True)
@@ -287,8 +319,11 @@ class OrderStore:
 
     def _write(self, item: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
         """Write ``item``'s facts if the order is still as ``current`` was read."""
-        names = {f"#{name}": name for name in _FACT_ATTRIBUTES if name in item}
-        values = {f":{name}": item[name] for name in _FACT_ATTRIBUTES if name in item}
+        attributes = list(_FACT_ATTRIBUTES)
+        if current is not None and "version" not in current:  # its first write: the marks of what it announced
+            attributes += [mark for mark in (PUBLISHED, PUT_ON_BUS) if item.get(mark)]
+        names = {f"#{name}": name for name in attributes if name in item}
+        values = {f":{name}": item[name] for name in attributes if name in item}
         if current is None:
             condition = "attribute_not_exists(order_id)"
         elif "version" not in current:  # an item written before orders had versions
@@ -298,7 +333,7 @@ class OrderStore:
             values[":expected"] = current["version"]
         response = self._table.update_item(
             Key={"order_id": item["order_id"]},
-            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in _FACT_ATTRIBUTES if name in item),
+            UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in attributes if name in item),
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -318,5 +353,6 @@ class OrderStore:
 
 def pending(item: dict[str, Any], mark: str) -> list[OrderEvent]:
     """The announcements of ``item`` not yet marked ``mark``."""
+    item = from_before_versions(item)
     done = set(item.get(mark) or ())
     return [event for event in announcements(item) if event.event_id not in done]

@@ -67,10 +67,14 @@ def describe_error(error: BaseException) -> str:
 
 @dataclass(frozen=True)
 class Attempt:
-    """The attempt about to be made at a record: its number (1-based) and the last error before it."""
+    """The attempt about to be made at a record: its number (1-based) and the last error before it.
+
+    ``counted`` is False when the attempt could not be counted (the attempts table failed).
+    """
 
     number: int
     last_error: str | None = None
+    counted: bool = True
 
 
 class AttemptCounter(Protocol):

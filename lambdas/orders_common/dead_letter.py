@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orders_common.attempts import receive_count
+from orders_common.limits import escape_uncarriable
 
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 MAX_REASON_LENGTH = 1024
@@ -28,7 +29,11 @@ def failure_attributes(
 ) -> dict[str, dict[str, str]]:
     """The DLQ message attributes: failure details first, then the original ones that fit."""
     attributes: dict[str, dict[str, str]] = {
-        "failure_reason": {"DataType": "String", "StringValue": reason[:MAX_REASON_LENGTH] or "unknown"},
+        # A reason may quote the message (a field name, say) with characters SQS refuses: escaped, it always fits.
+        "failure_reason": {
+            "DataType": "String",
+            "StringValue": escape_uncarriable(reason)[:MAX_REASON_LENGTH] or "unknown",
+        },
         "failure_kind": {"DataType": "String", "StringValue": kind},
         "source_queue_arn": {"DataType": "String", "StringValue": record.event_source_arn or "unknown"},
         "original_message_id": {"DataType": "String", "StringValue": record.message_id},

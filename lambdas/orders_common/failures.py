@@ -9,6 +9,10 @@
   attempts. On the last attempt (``MAX_ATTEMPTS``) the record is dead-lettered by the handler,
   with the last error as the reason. A record whose attempts ran out without a result (the
   invocation was killed) is dead-lettered before it is tried again, with the last error known.
+- The queue's ``maxReceiveCount`` (``MAX_RECEIVE_COUNT``) is a backstop that the handler never
+  leaves to SQS: a record that fails on its last receive before it is dead-lettered there is
+  dead-lettered by the handler, with the reason. If the attempts table cannot be reached, the
+  record is still tried (counting is bookkeeping), and this guard bounds it.
 
 Dead-lettering counts as settling the record: the batch reports it as processed, so SQS
 deletes it from the work queue. If the DLQ itself cannot be reached the original error is
@@ -35,17 +39,13 @@ from orders_common.attempts import (
 )
 from orders_common.backoff import retry_delay_seconds
 from orders_common.dead_letter import dead_letter
-from orders_common.errors import PoisonMessageError, TransientError, is_transient
+from orders_common.errors import PoisonMessageError, is_transient
 
 T = TypeVar("T")
 
 POISON = "poison"
 EXHAUSTED = "exhausted"
 ENDED_WITHOUT_RESULT = "the last attempt ended without a result (the invocation timed out or crashed)"
-
-
-class AttemptsNotCountedError(TransientError):
-    """The attempt could not be counted (the attempts table failed): the record is not tried this time."""
 
 
 class AttemptsExhaustedError(Exception):
@@ -60,12 +60,13 @@ class FailurePolicy:
     max_attempts: int
     logger: Logger
     attempts: AttemptCounter = field(default_factory=ReceiveCountAttempts)
+    #: The queue's maxReceiveCount: on this receive, a failure is dead-lettered here, or SQS moves it without a reason.
+    max_receive_count: int | None = None
 
     @classmethod
     def from_environment(cls, sqs_client: Any, logger: Logger, dynamodb_client: Any = None) -> FailurePolicy:
-        """Read QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_ATTEMPTS and ATTEMPTS_TABLE (set by QueueConsumer).
-
-        Without ATTEMPTS_TABLE every receive counts as an attempt.
+        """Read what QueueConsumer sets: QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_ATTEMPTS, MAX_RECEIVE_COUNT and
+        ATTEMPTS_TABLE. Without ATTEMPTS_TABLE every receive counts as an attempt.
         """
         attempts: AttemptCounter = ReceiveCountAttempts()
         table = os.environ.get("ATTEMPTS_TABLE")
@@ -82,6 +83,7 @@ class FailurePolicy:
             max_attempts=int(os.environ["MAX_ATTEMPTS"]),
             logger=logger,
             attempts=attempts,
+            max_receive_count=int(os.environ["MAX_RECEIVE_COUNT"]) if os.environ.get("MAX_RECEIVE_COUNT") else None,
         )
 
     def run(self, record: SQSRecord, process: Callable[[SQSRecord], T]) -> T | None:
@@ -99,14 +101,18 @@ class FailurePolicy:
     def begin(self, record: SQSRecord) -> Attempt | None:
         """Count the attempt about to be made; None when the record was dead-lettered instead (out of attempts).
 
-        Raises when the attempt cannot be counted or the DLQ cannot take an exhausted record: the
-        record stays on its queue, untried.
+        Raises when the DLQ cannot take an exhausted record: the record stays on its queue, untried.
+        When the attempt cannot be counted (the attempts table fails), the record is tried anyway,
+        as if this were its first attempt; the receive-count guard of :meth:`settle` bounds it.
         """
         try:
             attempt = self.attempts.begin(record)
         except Exception as error:
-            self._back_off(record, receive_count(record), error)
-            raise AttemptsNotCountedError(f"could not count the attempt: {describe_error(error)}") from error
+            self.logger.warning(
+                "could not count the attempt; trying the record anyway",
+                extra={"message_id": record.message_id, "error": describe_error(error)},
+            )
+            return Attempt(1, counted=False)
         if attempt.number <= self.max_attempts:
             return attempt
         reason = f"gave up after {attempt.number - 1} attempts: {attempt.last_error or ENDED_WITHOUT_RESULT}"
@@ -120,18 +126,33 @@ class FailurePolicy:
         True: the record is in the DLQ with the reason; delete it from its queue.
         False: leave it on its queue for a retry (its visibility has been extended).
         """
-        if isinstance(error, PoisonMessageError):
-            return self._dead_letter(record, POISON, f"poison message: {error}", attempt)
         attempt = attempt or Attempt(receive_count(record))
+        if isinstance(error, PoisonMessageError):
+            if self._dead_letter(record, POISON, f"poison message: {error}", attempt):
+                return True
+            self._record_failure(record, attempt, error)  # so that, if it comes to that, the reason is this one
+            return False
+        self._record_failure(record, attempt, error)
+        if attempt.number >= self.max_attempts:
+            reason = f"gave up after {attempt.number} attempts: {describe_error(error)}"
+            return self._dead_letter(record, EXHAUSTED, reason, attempt)
+        receives = receive_count(record)
+        if self.max_receive_count is not None and receives >= self.max_receive_count:
+            reason = (
+                f"gave up on receive {receives} of at most {self.max_receive_count} "
+                f"({attempt.number} counted attempts): {describe_error(error)}"
+            )
+            return self._dead_letter(record, EXHAUSTED, reason, attempt)
+        self._back_off(record, attempt.number, error)
+        return False
+
+    def _record_failure(self, record: SQSRecord, attempt: Attempt, error: Exception) -> None:
+        if not attempt.counted:
+            return
         try:
             self.attempts.failed(record, attempt, error)
         except Exception:  # the count is a little low then; the record is still retried
             self.logger.exception("could not record the failed attempt", extra={"message_id": record.message_id})
-        if attempt.number >= self.max_attempts:
-            reason = f"gave up after {attempt.number} attempts: {describe_error(error)}"
-            return self._dead_letter(record, EXHAUSTED, reason, attempt)
-        self._back_off(record, attempt.number, error)
-        return False
 
     def _dead_letter(self, record: SQSRecord, kind: str, reason: str, attempt: Attempt | None) -> bool:
         try:

@@ -18,7 +18,7 @@ Example:
     >>> charge_transaction_id("o-1"), refund_transaction_id("o-1")
     ('o-1.charge', 'o-1.refund')
     >>> order_event_id("o-1", "order.updated", "u-7")
-    'o-1:order.updated:u-7'
+    'o-1/order.updated/u-7'
     >>> from pydantic import TypeAdapter
     >>> TypeAdapter(Money).validate_python("120.5")
     Decimal('120.50')
@@ -46,7 +46,9 @@ OrderEventType = Literal["order.created", "order.cancelled", "order.updated"]
 CHARGE_SUFFIX: Final = ".charge"
 REFUND_SUFFIX: Final = ".refund"
 TRANSACTION_ID_MAX_LENGTH: Final = IDENTIFIER_MAX_LENGTH + max(len(CHARGE_SUFFIX), len(REFUND_SUFFIX))
-#: ``<order_id>:<event type>[:<update_id>]``
+#: ``<order_id>/<event type>[/<update_id>]``: "/" is no identifier's character, so no two facts share an id.
+EVENT_ID_SEPARATOR: Final = "/"
+EVENT_ID_PATTERN: Final = r"^[A-Za-z0-9_.:/-]+$"
 EVENT_ID_MAX_LENGTH: Final = (
     IDENTIFIER_MAX_LENGTH + 1 + max(len(t) for t in ORDER_EVENT_TYPES) + 1 + IDENTIFIER_MAX_LENGTH
 )
@@ -81,7 +83,19 @@ _CARRIABLE = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*"
 
 
 def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENTS)
+    cents = amount.quantize(CENTS)
+    return cents.copy_abs() if cents.is_zero() else cents  # "-0" is 0.00, not -0.00
+
+
+def escape_uncarriable(text: str) -> str:
+    r"""``text`` with every character SQS and SNS cannot carry written as ``\uXXXX`` (for reasons and logs).
+
+    >>> escape_uncarriable("field \ufffe is not allowed")
+    'field \\ufffe is not allowed'
+    """
+    if _CARRIABLE.fullmatch(text):
+        return text
+    return "".join(char if _CARRIABLE.fullmatch(char) else f"\\u{ord(char):04x}" for char in text)
 
 
 def carriable(text: str) -> str:
@@ -106,7 +120,7 @@ def carriable(text: str) -> str:
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH), AfterValidator(carriable)]
 TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
-EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
+EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=EVENT_ID_PATTERN)]
 Money = Annotated[
     Decimal,
     Field(ge=0, le=MONEY_MAX, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, allow_inf_nan=False),
@@ -141,9 +155,12 @@ def refund_transaction_id(order_id: str) -> str:
 
 
 def order_event_id(order_id: str, event_type: str, update_id: str | None = None) -> str:
-    """The one id of a stored state change of an order: every announcement of it carries this id."""
-    base = f"{order_id}:{event_type}"
-    return base if update_id is None else f"{base}:{update_id}"
+    """The one id of a stored state change of an order: every announcement of it carries this id.
+
+    Its parts are joined with a character no identifier holds, so two different facts never share an id.
+    """
+    parts = [order_id, event_type] if update_id is None else [order_id, event_type, update_id]
+    return EVENT_ID_SEPARATOR.join(parts)
 
 
 def transaction_description(kind: str, order_id: str) -> str:

@@ -54,6 +54,9 @@ def consumer_environment(monkeypatch: pytest.MonkeyPatch, queue_url: str, dlq_ur
             "QUEUE_URL": queue_url,
             "DEAD_LETTER_QUEUE_URL": dlq_url,
             "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+            "MAX_RECEIVE_COUNT": str(
+                FIFO_MAX_RECEIVE_COUNT if queue_url.endswith(".fifo") else STANDARD_MAX_RECEIVE_COUNT
+            ),
             "ATTEMPTS_TABLE": ATTEMPTS_TABLE,
             **values,
         },

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from orders_common.events import OrderEvent, message_attributes
+from orders_common.limits import order_event_id
 
 
 def order_event(event_type: str = "order.created", order_id: str = "o-1", **fields: Any) -> OrderEvent:
     values: dict[str, Any] = {
-        "event_id": f"{order_id}:{event_type}",
+        "event_id": order_event_id(order_id, event_type),
         "event_type": event_type,
         "order_id": order_id,
         "customer_id": "c-1",

@@ -39,7 +39,7 @@ def test_each_event_becomes_one_object_under_the_day_it_occurred(analytics_env: 
     assert len(objects) == 3
     assert all(key.startswith("events/dt=2026-11-29/") and key.endswith(".json") for key in objects)
     lines = [line for found in objects.values() for line in found]
-    assert sorted(line["event_id"] for line in lines) == ["o-0:order.created", "o-1:order.created", "o-2:order.created"]
+    assert sorted(line["event_id"] for line in lines) == ["o-0/order.created", "o-1/order.created", "o-2/order.created"]
     assert {line["event_type"] for line in lines} == {"order.created"}
     assert lines[0]["attributes"]["amount"] == "120.50"
     assert analytics_env.depth() == 0
@@ -53,8 +53,8 @@ def test_the_same_event_published_again_is_in_the_lake_once(analytics_env: Queue
     analytics_env.drain(handler.lambda_handler, batch_size=3)
     objects = lake()
     assert sorted(line["event_id"] for found in objects.values() for line in found) == [
-        "o-0:order.created",
-        "o-1:order.created",
+        "o-0/order.created",
+        "o-1/order.created",
     ]
 
 

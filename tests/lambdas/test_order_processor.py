@@ -67,7 +67,7 @@ def test_a_batch_of_orders_is_stored(order_env: QueueHarness) -> None:
     assert events["o-1"]["attributes"]["event_type"] == "order.created"
     assert events["o-1"]["attributes"]["amount"] == "120.50"
     assert "internal" not in events["o-1"]["attributes"]
-    assert events["o-1"]["body"]["event_id"] == "o-1:order.created"
+    assert events["o-1"]["body"]["event_id"] == "o-1/order.created"
     assert events["o-1"]["body"]["customer_tier"] == "premium"
 
 
@@ -83,7 +83,7 @@ def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
     assert delivery.failed_ids == []
     assert stored_orders() == {"o-dup": first}  # created_at unchanged: nothing was rewritten
     assert writes == []  # the stored fact answered; nothing was written
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-dup:order.created"]  # announced once
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-dup/order.created"]  # announced once
     assert order_env.depth() == 0
     assert order_env.dead_letters() == []
 
@@ -223,8 +223,8 @@ def test_an_update_before_its_order_is_announced_after_the_order(order_env: Queu
     send(order_env, order("o-early"))
     order_env.deliver(handler.lambda_handler)
     assert [e["body"]["event_id"] for e in published(order_env)] == [
-        "o-early:order.created",
-        "o-early:order.updated:u-1",
+        "o-early/order.created",
+        "o-early/order.updated/u-1",
     ]
 
 
@@ -268,7 +268,7 @@ def test_an_internal_update_is_published_with_the_internal_attribute_and_no_amou
     send(order_env, public)
     order_env.deliver(handler.lambda_handler)
     events = {e["body"]["event_id"]: e for e in published(order_env)}
-    internal, shipped = events["o-u:order.updated:u-1"], events["o-u:order.updated:u-2"]
+    internal, shipped = events["o-u/order.updated/u-1"], events["o-u/order.updated/u-2"]
     assert internal["attributes"]["internal"] == "true"
     assert internal["attributes"]["correlation_id"] == "corr-42"
     assert "amount" not in internal["attributes"]
@@ -287,7 +287,7 @@ def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publ
     assert published(order_env) == []
     order_env.let_time_pass()
     order_env.deliver(handler.lambda_handler)
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-p:order.created"]
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-p/order.created"]
 
 
 def bus_events(env: QueueHarness) -> list[dict[str, Any]]:
@@ -307,7 +307,7 @@ def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHar
     (event,) = bus_events(order_env)
     assert (event["source"], event["detail-type"]) == ("com.myapp.orders", "OrderCreated")
     assert event["detail"] == {
-        "event_id": "o-big:order.created",
+        "event_id": "o-big/order.created",
         "order_id": "o-big",
         "customer_id": "c-1",
         "customer_tier": "enterprise",
@@ -339,8 +339,19 @@ def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarn
     assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
     order_env.let_time_pass()
     order_env.drain(handler.lambda_handler)
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-once:order.created"]
-    assert [e["detail"]["event_id"] for e in bus_events(order_env)] == ["o-once:order.created"]
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-once/order.created"]
+    assert [e["detail"]["event_id"] for e in bus_events(order_env)] == ["o-once/order.created"]
+
+
+def expire_every_item_with_a_time_to_live() -> None:
+    """Months pass: DynamoDB's TTL has removed every item with an expiry (Powertools' idempotency records, say)."""
+    dynamodb = boto3.resource("dynamodb")
+    for name in boto3.client("dynamodb").list_tables()["TableNames"]:
+        table = dynamodb.Table(name)
+        keys = [key["AttributeName"] for key in table.key_schema]
+        for item in table.scan()["Items"]:
+            if "expiration" in item or "expires_at" in item:
+                table.delete_item(Key={key: item[key] for key in keys})
 
 
 def test_a_duplicate_of_any_age_announces_nothing(order_env: QueueHarness) -> None:
@@ -348,7 +359,8 @@ def test_a_duplicate_of_any_age_announces_nothing(order_env: QueueHarness) -> No
     send(order_env, order("o-old"))
     order_env.deliver(handler.lambda_handler)
     assert len(published(order_env)) == len(bus_events(order_env)) == 1
-    send(order_env, order("o-old"))  # months later: no record with a time to live decides this
+    expire_every_item_with_a_time_to_live()
+    send(order_env, order("o-old"))  # months later
     order_env.deliver(handler.lambda_handler)
     assert published(order_env) == []
     assert bus_events(order_env) == []
@@ -362,6 +374,7 @@ def test_a_late_duplicate_of_a_cancelled_order_announces_nothing_and_starts_no_f
     order_env.deliver(handler.lambda_handler)
     assert [e["body"]["event_type"] for e in published(order_env)] == ["order.created", "order.cancelled"]
     assert len(bus_events(order_env)) == 1
+    expire_every_item_with_a_time_to_live()
     send(order_env, big)  # the late duplicate
     assert order_env.deliver(handler.lambda_handler).failed_ids == []
     assert published(order_env) == []
@@ -385,3 +398,140 @@ def test_an_announcement_repeated_after_a_crash_carries_the_same_id_and_content(
     first, again = published(order_env)
     assert first["body"] == again["body"]
     assert first["body"]["correlation_id"] == "corr-first"
+
+
+# --- Found by the generated histories -----------------------------------------------------------------
+
+
+def test_a_correlation_id_too_long_to_travel_is_refused_at_the_entry_as_poison(order_env: QueueHarness) -> None:
+    """A 129-character correlation id was accepted, then every announcement of the order failed to build
+    (the event allows 128): the order was stored, never announced, and dead-lettered as 'exhausted'."""
+    order_env.sqs.send_message(
+        QueueUrl=order_env.queue_url,
+        MessageBody=json.dumps(order("o-corr")),
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "c" * 129}},
+    )
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    (dead,) = order_env.dead_letters()
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
+    assert "correlation_id attribute" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert stored_orders() == {}  # refused before any effect
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\ufffe", "note: Value error, contains U+FFFE"),
+        ("\x00", "note: Value error, contains U+0000"),
+        ("\ud800", "Invalid JSON"),
+    ],
+)
+def test_a_text_sqs_and_sns_cannot_carry_is_refused_at_the_entry_naming_the_field(
+    order_env: QueueHarness, text: str, expected: str
+) -> None:
+    """A note spelled with a JSON escape (``"\\ufffe"``) passes SQS, but the event that carries it could not be
+    published (SNS and SQS refuse the character): refused where it enters, naming the field."""
+    update = {"event_type": "order.updated", "order_id": "o-1", "update_id": "u-1", "note": f"gift {text}"}
+    send(order_env, json.dumps(update))  # json.dumps escapes the character: the body itself is carriable
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
+    assert expected in reason
+    assert stored_orders() == {}
+
+
+# --- Found by trying to break the claims (a reviewer's tests, kept) ----------------------------------
+
+
+def put_item_of_the_previous_version(order_id: str = "o-legacy", **extra: Any) -> None:
+    """What OrderStore wrote before orders kept facts: the order, its status, no version, no marks."""
+    item = {
+        "order_id": order_id,
+        "customer_id": "c-1",
+        "customer_tier": "premium",
+        "total": Decimal("120.5"),
+        "currency": "EUR",
+        "items": [{"sku": "sku-1", "quantity": 2, "unit_price": Decimal("60.25")}],
+        "status": "CREATED",
+        "created_at": "2025-01-01T10:00:00+00:00",
+        **extra,
+    }
+    orders_table().put_item(Item=item)
+
+
+def test_a_late_duplicate_of_an_order_stored_by_the_previous_version_announces_nothing(
+    order_env: QueueHarness,
+) -> None:
+    """The previous code stored and announced it; its item has no marks: it was re-announced (and re-run the flow)."""
+    put_item_of_the_previous_version()
+    send(order_env, order("o-legacy"))
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    assert published(order_env) == []
+    assert bus_events(order_env) == []
+
+
+def test_an_update_stored_by_the_previous_version_is_a_fact_duplicates_and_conflicts_included(
+    order_env: QueueHarness,
+) -> None:
+    put_item_of_the_previous_version(last_note="gift wrap", last_update_id="u-1", updated_at="2025-01-02T10:00:00Z")
+    send(order_env, {"event_type": "order.updated", "order_id": "o-legacy", "update_id": "u-1", "note": "gift wrap"})
+    order_env.deliver(handler.lambda_handler)
+    assert published(order_env) == []
+    send(order_env, {"event_type": "order.updated", "order_id": "o-legacy", "update_id": "u-1", "note": "else"})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    assert "already recorded with a different note" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+
+
+def test_a_new_fact_of_an_order_of_the_previous_version_announces_only_itself(order_env: QueueHarness) -> None:
+    put_item_of_the_previous_version(status="CANCELLED", cancelled_at="2025-01-03T00:00:00Z", cancel_reason="")
+    send(order_env, {"event_type": "order.updated", "order_id": "o-legacy", "update_id": "u-9", "note": "refund sent"})
+    order_env.deliver(handler.lambda_handler)
+    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-legacy/order.updated/u-9"]
+    item = stored_orders()["o-legacy"]
+    assert item["version"] == 1
+    assert item["published"] == {"o-legacy/order.created", "o-legacy/order.cancelled", "o-legacy/order.updated/u-9"}
+    send(order_env, order("o-legacy"))  # and a late duplicate of the old order changes nothing either
+    order_env.deliver(handler.lambda_handler)
+    assert published(order_env) == []
+
+
+def test_facts_of_different_orders_never_share_an_event_id(order_env: QueueHarness) -> None:
+    """Ids may hold ':': 'a' updated by 'b:order.created' and order 'a:order.updated:b' were both
+    'a:order.updated:b:order.created', so consumers dropped one of them as a duplicate."""
+    send(order_env, order("a"))
+    send(order_env, {"event_type": "order.updated", "order_id": "a", "update_id": "b:order.created", "note": "hi"})
+    send(order_env, order("a:order.updated:b", customer_id="c-2"))
+    order_env.drain(handler.lambda_handler)
+    ids = [e["body"]["event_id"] for e in published(order_env)]
+    assert len(ids) == len(set(ids)) == 3
+
+
+def test_a_total_of_minus_zero_is_zero(order_env: QueueHarness) -> None:
+    send(order_env, order("o-zero", total="-0"))
+    order_env.deliver(handler.lambda_handler)
+    (event,) = published(order_env)
+    assert event["attributes"]["amount"] == "0.00"
+
+
+def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as_poison(
+    order_env: QueueHarness,
+) -> None:
+    """The reason named a field spelled with U+FFFE; SQS refused the reason (a message attribute), the DLQ send
+    failed every time, and after 8 attempts the message was dead-lettered as 'exhausted' with a false reason."""
+    from orders_common.limits import carriable
+
+    def refuse_what_sqs_refuses(params: dict[str, Any], **_: Any) -> None:
+        for value in (params.get("MessageAttributes") or {}).values():
+            carriable(value.get("StringValue", ""))  # ValueError, as SQS's InvalidMessageContents
+
+    handler.runtime().failures.sqs_client.meta.events.register(
+        "before-parameter-build.sqs.SendMessage", refuse_what_sqs_refuses
+    )
+    send(order_env, json.dumps({**order("o-odd"), "\ufffe": 1}))  # the body itself is carriable (escaped)
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    (dead,) = order_env.dead_letters()
+    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert attributes["failure_kind"] == "poison"
+    assert "\\ufffe: Extra inputs are not permitted" in attributes["failure_reason"]

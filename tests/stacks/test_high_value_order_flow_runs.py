@@ -94,11 +94,14 @@ def definition_of(template: dict[str, Any], refs: dict[str, str]) -> str:
     )
 
 
-def compensation_queue_logical_id(template: dict[str, Any]) -> str:
+def compensation_queue_logical_id(template: dict[str, Any]) -> str | None:
     return next(
-        logical_id
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::SQS::Queue" and resource["Properties"].get("QueueName") == COMPENSATION_QUEUE
+        (
+            logical_id
+            for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == "AWS::SQS::Queue" and resource["Properties"].get("QueueName") == COMPENSATION_QUEUE
+        ),
+        None,
     )
 
 
@@ -127,7 +130,7 @@ def flow(dev_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
         template = dev_app.templates["OrdersOrchestration"]
         refs = _function_arns(template, role_arn)
         queue_url = boto3.client("sqs").create_queue(QueueName=COMPENSATION_QUEUE)["QueueUrl"]
-        refs[compensation_queue_logical_id(template)] = queue_url
+        refs[compensation_queue_logical_id(template) or COMPENSATION_QUEUE] = queue_url
         sfn = boto3.client("stepfunctions")
         arn = sfn.create_state_machine(
             name="high-value-order-flow", definition=definition_of(template, refs), roleArn=role_arn

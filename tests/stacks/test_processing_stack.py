@@ -194,6 +194,7 @@ def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: se
         "QUEUE_URL",
         "DEAD_LETTER_QUEUE_URL",
         "MAX_ATTEMPTS",
+        "MAX_RECEIVE_COUNT",
         "ATTEMPTS_TABLE",
         *variables,
     }

@@ -120,7 +120,7 @@ def dlq_show(
     name: Annotated[str, typer.Argument(help="The dead-letter queue, e.g. order-processing-dlq.")],
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
 ) -> None:
-    """Peek at messages with their failure reason and receive count, without consuming them."""
+    """Peek at messages with their failure reason, attempts and receive count, without consuming them."""
     aws = Aws.from_environment()
     try:
         with aws_errors(aws.endpoint):
@@ -128,10 +128,17 @@ def dlq_show(
     except EventctlError as error:
         _fail(str(error))
     table = Table(title=f"{name}: {len(messages)} message(s) shown")
-    for column in ("message id", "kind", "receives", "reason", "body"):
+    for column in ("message id", "kind", "attempts", "receives", "reason", "body"):
         table.add_column(column, overflow="fold")
     for message in messages:
-        table.add_row(message.message_id[:12], message.kind, message.receive_count, message.reason, message.body[:80])
+        table.add_row(
+            message.message_id[:12],
+            message.kind,
+            message.attempts,
+            message.receive_count,
+            message.reason,
+            message.body[:80],
+        )
     out.print(table)
 
 

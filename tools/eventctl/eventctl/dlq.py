@@ -27,6 +27,8 @@ class DeadLetter:
     kind: str
     receive_count: str
     body: str
+    #: Real attempts the handler counted (apart from receives), where it counted them.
+    attempts: str = "-"
 
 
 def list_dead_letter_queues(aws: Aws) -> list[DeadLetterQueue]:
@@ -95,6 +97,7 @@ def peek(aws: Aws, name: str, limit: int) -> list[DeadLetter]:
                     kind=first(KIND_ATTRIBUTES),
                     receive_count=first(("receive_count",)),
                     body=message["Body"],
+                    attempts=first(("attempts",)),
                 ),
             )
     for start in range(0, len(receipts), 10):
