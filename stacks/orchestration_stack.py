@@ -220,9 +220,17 @@ class OrdersOrchestrationStack(Stack):
         credit_step = self._invoke("Check credit limit", credit, "$.credit").add_catch(
             release_inventory, errors=["States.ALL"], result_path="$.error"
         )
+        # The refusal in the shape of a caught error, so that every way into the release carries $.error
+        # (the operator's message quotes it, and a missing path would fail the execution uncaught).
+        refused_as_fraud = sfn.Pass(
+            self,
+            "Refused as fraud",
+            result=sfn.Result.from_object({"Error": "FraudSuspected", "Cause": "Fraud screening rejected the order"}),
+            result_path="$.error",
+        ).next(release_inventory)
         verdict = (
             sfn.Choice(self, "Fraud verdict")
-            .when(sfn.Condition.string_equals("$.fraud.verdict", "reject"), release_inventory)
+            .when(sfn.Condition.string_equals("$.fraud.verdict", "reject"), refused_as_fraud)
             .otherwise(credit_step.next(reserve_step).next(needs_manager))
         )
         definition = (

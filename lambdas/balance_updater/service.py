@@ -110,7 +110,10 @@ class BalanceLedger:
         return {"transaction_id": update.transaction_id, "outcome": "applied"}
 
     def _refuse_a_different_resend(self, update: BalanceUpdate) -> None:
-        """A transaction id applied before with another amount or account is poison, not a duplicate."""
+        """A transaction id applied to this account before with another amount is poison, not a duplicate.
+
+        (Transaction ids are unique per account: the ledger is keyed on both.)
+        """
         applied = self._client.get_item(
             TableName=self._table_name,
             Key=self._ledger_key(update.account_id, update.transaction_id),
@@ -123,14 +126,17 @@ class BalanceLedger:
             )
 
     def is_applied(self, update: BalanceUpdate) -> bool:
-        """True when ``update``'s transaction is in its account's ledger."""
+        """True when ``update`` itself is in its account's ledger (its transaction, with its amount)."""
         item = self._client.get_item(
             TableName=self._table_name,
             Key=self._ledger_key(update.account_id, update.transaction_id),
             ConsistentRead=True,
-            ProjectionExpression="entry",
         ).get("Item")
-        return item is not None
+        return (
+            item is not None
+            and Decimal(item["amount"]["N"]) == update.amount
+            and (item.get("reverses") or {}).get("S") == update.reverses
+        )
 
     def _refuse_reversal(self, update: BalanceUpdate) -> None:
         assert update.reverses is not None

@@ -17,7 +17,9 @@ is a write conditional on the state it leaves:
 - ``order.cancelled`` before the order (a standard queue reorders) records CANCELLED: the order
   is never charged, so there is nothing to refund, and nothing waits. So does an ``order.created``
   that says the order was cancelled before it was placed (``cancelled_before_placed``).
-- A payment written by the previous version (``REFUNDED``) counts as REFUND_SENT.
+- A payment the previous version ended in ``REFUNDED`` was written before its refund was sent (and
+  its charge may not have been sent either): a cancellation sends both again (the ledger applies
+  each once), then records REFUND_SENT.
 
 Every send is repeated whenever its transition has not been recorded yet, with the same
 deduplication id: the balance ledger makes the repeat harmless, and a refund names the charge
@@ -133,8 +135,14 @@ class PaymentService:
         for _ in range(MAX_TRANSITIONS):
             assert payment is not None
             status = payment["status"]
-            if status in (CANCELLED, REFUND_SENT, LEGACY_REFUNDED):
+            if status in (CANCELLED, REFUND_SENT):
                 return {"order_id": event.order_id, "outcome": outcome, "status": status}
+            if status == LEGACY_REFUNDED:  # decided, but the previous version sent the refund after writing this
+                self._send(payment, "charge", event.correlation_id)
+                self._send(payment, "refund", event.correlation_id)
+                payment = self._transition(payment, LEGACY_REFUNDED, REFUND_SENT, "refund_sent_at")
+                outcome = "refunded"
+                continue
             if status == AUTHORIZED:  # the charge may not be out yet: send it first
                 self._send(payment, "charge", event.correlation_id)
                 payment = self._transition(payment, AUTHORIZED, CHARGE_SENT, "charge_sent_at")
@@ -151,9 +159,9 @@ class PaymentService:
         item = self._table.get_item(Key={"order_id": event.order_id}, ConsistentRead=True).get("Item")
         if item is None:
             return False
-        final = {REFUND_SENT, CANCELLED, LEGACY_REFUNDED}
+        final = {REFUND_SENT, CANCELLED}
         if event.event_type == "order.created" and not event.cancelled_before_placed:
-            final.add(CHARGE_SENT)
+            final |= {CHARGE_SENT, LEGACY_REFUNDED}  # (a REFUNDED payment's charge is the cancellation's to resend)
         return item["status"] in final
 
     def _get(self, order_id: str) -> dict[str, Any]:

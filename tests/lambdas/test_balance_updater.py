@@ -332,3 +332,32 @@ def test_a_transaction_id_sent_again_with_another_amount_is_poison_not_a_duplica
     assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
     assert "with amount -10.00" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert balance("a-1") == Decimal("-10.00")
+
+
+def test_a_resend_with_another_amount_that_ran_out_of_attempts_is_not_taken_for_done(
+    balance_env: QueueHarness,
+) -> None:
+    """Found by trying to break the claims: a resend of an applied transaction with another amount, killed
+    until out of attempts, was acknowledged as done because its transaction id was in the ledger."""
+
+    class Killed(BaseException):
+        """The invocation timed out mid-attempt."""
+
+    def kill(**_: Any) -> None:
+        raise Killed
+
+    send(balance_env, "a-1", "o-4.charge", "-10.00")
+    balance_env.drain(handler.lambda_handler)
+    send(balance_env, "a-1", "o-4.charge", "-20.00", dedup="resent")
+    client = handler.runtime().ledger._client
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
+    for _ in range(MAX_ATTEMPTS + 1):
+        with contextlib.suppress(Killed):
+            balance_env.deliver(handler.lambda_handler)
+        balance_env.let_every_visibility_timeout_pass()
+    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", kill)
+    balance_env.drain(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert json.loads(dead["Body"])["amount"] == "-20.00"
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
+    assert balance("a-1") == Decimal("-10.00")

@@ -196,19 +196,23 @@ def test_an_order_placed_after_its_cancellation_is_never_charged_whichever_event
     assert payment_env.dead_letters() == []
 
 
-def test_a_late_duplicate_cancellation_of_a_payment_the_previous_version_refunded_changes_nothing(
+def test_a_cancellation_of_a_payment_the_previous_version_ended_refunded_sends_its_refund(
     payment_env: QueueHarness,
 ) -> None:
-    """The previous version ended a refund in REFUNDED; the duplicate was dead-lettered as poison."""
+    """The previous version wrote REFUNDED, then sent the refund: a failed send left REFUNDED with no refund out.
+    Taken as refunded, the cancellation redelivered after the upgrade sent nothing, and the customer stayed
+    charged; before that, it was dead-lettered as poison. Now the charge and the refund are sent again (the
+    ledger applies each once) and the payment ends REFUND_SENT."""
     boto3.resource("dynamodb").Table("payments").put_item(
         Item={"order_id": "o-1", "account_id": "c-1", "amount": Decimal("120.5"), "status": "REFUNDED"}
     )
     send_raw(payment_env.sqs, payment_env.queue_url, order_event("order.cancelled"))
-    send_raw(payment_env.sqs, payment_env.queue_url, order_event())
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event())  # and a late order.created changes nothing
     payment_env.drain(handler.lambda_handler)
     assert payment_env.dead_letters() == []
-    assert balance_updates(payment_env) == []
-    assert payments()["o-1"]["status"] == "REFUNDED"
+    sent = [(u["dedup"], u["body"]["amount"]) for u in balance_updates(payment_env)]
+    assert sent == [("o-1.charge", "-120.50"), ("o-1.refund", "120.50")]
+    assert payments()["o-1"]["status"] == "REFUND_SENT"
 
 
 def test_a_charge_sent_on_the_last_attempt_then_killed_is_done_not_dead_lettered(payment_env: QueueHarness) -> None:

@@ -378,3 +378,15 @@ def test_executions_started_together_decide_once(flow: Flow, monkeypatch: pytest
         ends.append([e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e][-1])
     assert sorted(ends) == ["Already handled"] * 3 + ["Approved"]
     assert workflow_item()["held_by"] == arns[ends.index("Approved")]
+
+
+def test_a_fraud_refusal_whose_release_keeps_failing_tells_an_operator(flow: Flow) -> None:
+    """Found by trying to break the claims: the refusal reached the release from a Choice, without $.error,
+    which the operator's message quotes; moto swallowed the missing path, AWS fails the execution with
+    States.Runtime, which no Catch takes: no message, no CompensationFailed."""
+    flow.throttles["release_inventory"] = 10**6
+    described, entered = flow.run({**ORDER, "amount": 75000}, "fraud-release-down")
+    assert (described["status"], described["error"]) == ("FAILED", "CompensationFailed")
+    assert entered[:4] == ["Screen for fraud", "Fraud verdict", "Refused as fraud", "Release inventory"]
+    (message,) = operator_messages(flow)
+    assert message["failed_step_error"]["Error"] == "FraudSuspected"

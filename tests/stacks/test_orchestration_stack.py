@@ -192,7 +192,11 @@ def test_failures_after_a_reservation_run_the_compensation(dev_app: SynthesizedA
         assert states[name]["Catch"] == [
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
         ], name
-    assert states["Fraud verdict"]["Choices"][0]["Next"] == "Release inventory"
+    assert states["Fraud verdict"]["Choices"][0]["Next"] == "Refused as fraud"
+    assert (states["Refused as fraud"]["ResultPath"], states["Refused as fraud"]["Next"]) == (
+        "$.error",
+        "Release inventory",
+    )
     assert states["Release inventory"]["Next"] == "Decided by this execution?"
     outcome = states["Decided by this execution?"]
     assert [choice["Next"] for choice in outcome["Choices"]] == [
