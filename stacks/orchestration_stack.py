@@ -96,6 +96,10 @@ class OrdersOrchestrationStack(Stack):
         self.router.add_state_machine_target(rule, self.state_machine, input_mapping=HIGH_VALUE_INPUT)
         self._schema_registry()
         self._replay_function()
+        # Only its producers may put events on the bus: order_processor (granted by the processing stack),
+        # the operators, and the replay function's role, in case a replay is judged by the bus policy as the
+        # principal that started it (its own policy allows no PutEvents, so this gives it nothing more).
+        self.router.accept_writes_only_from(self.replay.role.role_arn, *stage.role_arns(stage.operators))
 
     def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack, **env: str) -> ServiceFunction:
         task = ServiceFunction(

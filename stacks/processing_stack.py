@@ -119,11 +119,18 @@ class OrderProcessingStack(Stack):
                 "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
                 "ORDERS_BUS_NAME": router.bus.event_bus_name,
             },
+            # Named, so that the bus's policy (in the orchestration stack) can name it without a reference back.
+            role_name=f"orders-{stage.name}-order-processor",
             **consumer_options,
         )
         data.orders_table.grant_read_write_data(self.order_processor.function)
         self.order_events.grant_publish(self.order_processor.function)
         router.grant_put_events(self.order_processor.function)
+        # The entry points accept writes only from their producers (and the operators): nobody else in the
+        # account, whatever their own policies allow, can put an order event past order_processor's checks.
+        operators = stage.role_arns(stage.operators)
+        self.order_queue.accept_writes_only_from(*stage.role_arns(stage.order_producers), *operators)
+        self.order_events.accept_writes_only_from(*operators)
 
         # MessageGroupId = account_id keeps each account's updates in order;
         # MessageDeduplicationId = transaction_id drops a resent transaction.
@@ -169,6 +176,7 @@ class OrderProcessingStack(Stack):
         )
         data.payments_table.grant_read_write_data(self.payment.function)
         self.balance_queue.grant_send_messages(self.payment.function)
+        self.balance_queue.accept_writes_only_from(*stage.role_arns(stage.operators))
 
         self.notification = QueueConsumer(
             self,
