@@ -131,7 +131,7 @@ _POSITIVE = {
     "StringEquals": lambda pattern, value: pattern == value,
     "StringEqualsIgnoreCase": lambda pattern, value: pattern.lower() == value.lower(),
     "StringLike": _like,
-    "ArnEquals": lambda pattern, value: _arn_like(pattern, value),
+    "ArnEquals": _arn_like,
     "ArnLike": _arn_like,
     "Bool": lambda pattern, value: str(pattern).lower() == value.lower(),
 }
@@ -159,10 +159,7 @@ def _condition_holds(operator: str, conditions: Mapping[str, Any], context: Mapp
         if base == "Null":
             holds = (value is None) == (str(expected).lower() == "true")
         elif base in _POSITIVE:
-            if value is None:
-                holds = if_exists
-            else:
-                holds = any(_POSITIVE[base](pattern, value) for pattern in patterns)
+            holds = if_exists if value is None else any(_POSITIVE[base](pattern, value) for pattern in patterns)
         elif base in _NEGATED:
             # A negated operator holds when the key is absent (IAM's documented rule), and otherwise when no
             # pattern matches.
@@ -310,7 +307,7 @@ class Deployment:
 
     # naming ---------------------------------------------------------------------------------------
 
-    def _physical(self, stack: str, logical_id: str, resource: Mapping[str, Any]) -> Resource:
+    def _physical(self, stack: str, logical_id: str, resource: Mapping[str, Any]) -> Resource:  # noqa: PLR0915
         kind = resource["Type"]
         properties = dict(resource.get("Properties") or {})
         name_property = _NAME_PROPERTY.get(kind)
@@ -384,7 +381,7 @@ class Deployment:
                     found[self.resolve(stack, output["Export"]["Name"])] = self.resolve(stack, output["Value"])
         return found
 
-    def resolve(self, stack: str, value: Any) -> Any:  # noqa: PLR0911
+    def resolve(self, stack: str, value: Any) -> Any:
         """``value`` with every intrinsic function of ``stack``'s template worked out."""
         if isinstance(value, list):
             return [self.resolve(stack, item) for item in value]

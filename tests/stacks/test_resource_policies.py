@@ -120,7 +120,7 @@ CONSUMERS = {
 }
 
 
-def flows(d: Deployment) -> list[Flow]:  # noqa: PLR0914
+def flows(d: Deployment) -> list[Flow]:
     """The table of intended flows, resolved into the deployment's ARNs."""
     topic = d.named("AWS::SNS::Topic", "order-events").arn
     alarm_topic = d.named("AWS::SNS::Topic", "orders-dev-alarms").arn
