@@ -31,6 +31,11 @@ MIN_RETENTION = Duration.seconds(60)
 MAX_RETENTION = Duration.days(14)
 MAX_VISIBILITY_TIMEOUT = Duration.hours(12)
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+#: SQS's largest message (body and attributes): the DLQ's maximum.
+SQS_MAX_MESSAGE_BYTES = 1_048_576
+#: The work queue's maximum is this much below its DLQ's, so that a consumer's copy of a message with the
+#: reason attached (at most 4 KiB of attributes, see orders_common.dead_letter) always fits in the DLQ.
+DEAD_LETTER_HEADROOM_BYTES = 8192
 
 
 class QueueWithDeadLetterQueue:
@@ -120,6 +125,8 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
     - Requests without TLS are denied on both queues.
     - The DLQ keeps messages longer than the source queue, and its redrive allow policy
       names the source queue only.
+    - The DLQ takes the largest message SQS allows; the work queue 8 KiB less, so a message a
+      consumer dead-letters with its reason attached always fits.
     - FIFO: content-based deduplication, deduplication scope, and ``high_throughput``
       (per-message-group deduplication and throughput) as one flag.
 
@@ -207,6 +214,7 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
             "DeadLetterQueue",
             queue_name=self.dead_letter_queue_name,
             retention_period=dead_letter_retention_period,
+            max_message_size_bytes=SQS_MAX_MESSAGE_BYTES,
             enforce_ssl=True,
             removal_policy=removal_policy,
             redrive_allow_policy=sqs.RedriveAllowPolicy(
@@ -221,6 +229,7 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
             "Queue",
             queue_name=self.queue_name,
             visibility_timeout=visibility_timeout,
+            max_message_size_bytes=SQS_MAX_MESSAGE_BYTES - DEAD_LETTER_HEADROOM_BYTES,
             retention_period=retention_period,
             receive_message_wait_time=receive_wait_time,
             enforce_ssl=True,

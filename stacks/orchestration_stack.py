@@ -66,9 +66,13 @@ TRANSIENT_ERRORS = [
 #: Another execution decided the order (a duplicate delivery or a replay): end without touching it.
 ALREADY_HANDLED = "AlreadyHandled"
 COMPENSATION_FAILURES_QUEUE = "order-flow-compensation-failures"
-#: The release retries any error (it is idempotent) long enough to outlast a throttle storm:
-#: 2 s, 4 s ... 60 s, about 10 minutes over 14 attempts, before the compensation is given up.
-RELEASE_RETRY = {"interval_s": 2, "backoff_rate": 2.0, "max_delay_s": 60, "max_attempts": 14}
+#: The release retries any error (it is idempotent) long enough to outlast a throttle storm: waits of
+#: 2 s, 4 s ... 60 s, each drawn at random up to that (full jitter), so 24 retries wait about 10 minutes
+#: in all on average (at most 20), before the compensation is given up.
+RELEASE_RETRY = {"interval_s": 2, "backoff_rate": 2.0, "max_delay_s": 60, "max_attempts": 24}
+#: A writing task invoked without its execution's id (an execution started by a definition before tasks
+#: received it) refuses: with no id it cannot tell its reservation from another execution's.
+MISSING_EXECUTION_ID = "MissingExecutionId"
 
 
 class OrdersOrchestrationStack(Stack):
@@ -135,6 +139,7 @@ class OrdersOrchestrationStack(Stack):
             result_path=result_path,
         )
         if name == "Release inventory":
+            step.add_retry(errors=[MISSING_EXECUTION_ID], max_attempts=0)  # retrying cannot give it an id
             step.add_retry(
                 errors=["States.ALL"],
                 interval=Duration.seconds(RELEASE_RETRY["interval_s"]),
@@ -174,10 +179,33 @@ class OrdersOrchestrationStack(Stack):
         already_handled = sfn.Succeed(
             self, "Already handled", comment="Another execution decided this order; this one changed nothing"
         )
+        # Every way an execution ends without approving goes through the release, which undoes what this
+        # execution holds and records that it decided the order (NONE_HELD when it held nothing), unless
+        # another execution decided it first (NOT_MINE): then this one ends in "Already handled". So a
+        # refusal, or a failure before the reservation, decides the order as firmly as an approval does.
+        outcome = (
+            sfn.Choice(self, "Decided by this execution?")
+            .when(sfn.Condition.string_equals("$.compensation.reservation", "NOT_MINE"), already_handled)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.fraud.verdict"),
+                    sfn.Condition.string_equals("$.fraud.verdict", "reject"),
+                ),
+                rejected,
+            )
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.error.Error"),
+                    sfn.Condition.string_equals("$.error.Error", "CreditLimitExceeded"),
+                ),
+                over_limit,
+            )
+            .otherwise(compensated)
+        )
         release_inventory = (
             self._invoke("Release inventory", release, "$.compensation", with_execution=True)
             .add_catch(self._compensation_failed(), errors=["States.ALL"], result_path="$.compensation_error")
-            .next(compensated)
+            .next(outcome)
         )
 
         assign = self._invoke("Assign account manager", manager, "$.account_manager", with_execution=True).add_catch(
@@ -194,14 +222,18 @@ class OrdersOrchestrationStack(Stack):
             .add_catch(release_inventory, errors=["States.ALL"], result_path="$.error")
         )
         credit_step = self._invoke("Check credit limit", credit, "$.credit").add_catch(
-            over_limit, errors=["CreditLimitExceeded"], result_path="$.error"
+            release_inventory, errors=["States.ALL"], result_path="$.error"
         )
         verdict = (
             sfn.Choice(self, "Fraud verdict")
-            .when(sfn.Condition.string_equals("$.fraud.verdict", "reject"), rejected)
+            .when(sfn.Condition.string_equals("$.fraud.verdict", "reject"), release_inventory)
             .otherwise(credit_step.next(reserve_step).next(needs_manager))
         )
-        definition = self._invoke("Screen for fraud", fraud, "$.fraud").next(verdict)
+        definition = (
+            self._invoke("Screen for fraud", fraud, "$.fraud")
+            .add_catch(release_inventory, errors=["States.ALL"], result_path="$.error")
+            .next(verdict)
+        )
 
         log_key = rotating_key(
             self,

@@ -46,13 +46,23 @@ class Runtime:
     def handle(self, record: SQSRecord) -> Any:
         return self.failures.run(record, self.process)
 
+    def already_applied(self, record: SQSRecord) -> bool:
+        """For a record out of attempts: its transaction is in the ledger (the last attempt applied it)."""
+        try:
+            update = parse_balance_update(record.body, record.attributes.message_group_id)
+        except Exception:
+            return False
+        return self.ledger.is_applied(update)
+
 
 @cache
 def runtime() -> Runtime:
-    return Runtime(
+    built = Runtime(
         ledger=BalanceLedger(boto3.client("dynamodb"), os.environ["BALANCES_TABLE"]),
         failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
     )
+    built.failures.already_done = built.already_applied
+    return built
 
 
 @logger.inject_lambda_context

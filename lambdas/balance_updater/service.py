@@ -9,12 +9,14 @@ twice, even after SQS's 5-minute deduplication window has passed.
 An update that ``reverses`` another (a refund names its charge) also checks, in the same
 transaction, that the reversed transaction is in the ledger with the opposite amount: a refund
 is never applied before its charge. If the charge is not there yet, the update waits (a
-transient failure); if it is there with another amount, the update is poison.
+transient failure); if it is there with another amount, the update is poison. So is a
+transaction id sent again with another amount: a duplicate is the same update, nothing else.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -100,11 +102,35 @@ class BalanceLedger:
         except ClientError as error:
             reasons = _cancellation_reasons(error)
             if reasons and reasons[0] == "ConditionalCheckFailed":
+                self._refuse_a_different_resend(update)
                 return {"transaction_id": update.transaction_id, "outcome": "already_applied"}
             if update.reverses and len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 self._refuse_reversal(update)
             raise
         return {"transaction_id": update.transaction_id, "outcome": "applied"}
+
+    def _refuse_a_different_resend(self, update: BalanceUpdate) -> None:
+        """A transaction id applied before with another amount or account is poison, not a duplicate."""
+        applied = self._client.get_item(
+            TableName=self._table_name,
+            Key=self._ledger_key(update.account_id, update.transaction_id),
+            ConsistentRead=True,
+        ).get("Item")
+        if applied is not None and Decimal(applied["amount"]["N"]) != update.amount:
+            raise PoisonMessageError(
+                f"{update.transaction_id} was applied to account {update.account_id} with amount "
+                f"{applied['amount']['N']}; this update says {update.amount}"
+            )
+
+    def is_applied(self, update: BalanceUpdate) -> bool:
+        """True when ``update``'s transaction is in its account's ledger."""
+        item = self._client.get_item(
+            TableName=self._table_name,
+            Key=self._ledger_key(update.account_id, update.transaction_id),
+            ConsistentRead=True,
+            ProjectionExpression="entry",
+        ).get("Item")
+        return item is not None
 
     def _refuse_reversal(self, update: BalanceUpdate) -> None:
         assert update.reverses is not None

@@ -202,12 +202,16 @@ def announcements(item: dict[str, Any]) -> list[OrderEvent]:
         "customer_tier": item.get("customer_tier", "standard"),
         "currency": item.get("currency", "USD"),
     }
+    # Stored before the order, a cancellation means the order is never charged: its order.created says so,
+    # the same on every announcement (the two facts' order of arrival never changes once both are stored).
+    cancelled_first = "cancelled_at" in item and int(item.get("cancelled_seq", 0)) < int(item.get("created_seq", 0))
     created = OrderEvent(
         event_id=order_event_id(order_id, "order.created"),
         event_type="order.created",
         amount=item["total"],
         occurred_at=item["created_at"],
         correlation_id=_correlation_id(item),
+        cancelled_before_placed=True if cancelled_first else None,
         **common,
     )
     later: list[tuple[int, OrderEvent]] = []

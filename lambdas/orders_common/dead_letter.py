@@ -9,6 +9,11 @@ last attempt sends it to the DLQ itself with these message attributes:
 - ``source_queue_arn``, ``original_message_id``, ``receive_count`` and, where counted, ``attempts``.
 
 The original message attributes are kept too, as far as SQS's limit of 10 allows.
+
+The copy is the original body and attributes plus the failure attributes, which never take more
+than :data:`FAILURE_ATTRIBUTES_MAX_BYTES` (the reason is cut to :data:`MAX_REASON_BYTES`). So a DLQ
+whose maximum message size is that much larger than its work queue's always takes the copy:
+``EventQueue`` gives its work queue a maximum :data:`FAILURE_ATTRIBUTES_MAX_BYTES` below the DLQ's.
 """
 
 from __future__ import annotations
@@ -21,7 +26,15 @@ from orders_common.attempts import receive_count
 from orders_common.limits import escape_uncarriable
 
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
-MAX_REASON_LENGTH = 1024
+#: The reason's UTF-8 bytes at most (cut at a character boundary).
+MAX_REASON_BYTES = 1024
+#: What the failure attributes add to a message at most (names, types and values, as SQS counts them).
+FAILURE_ATTRIBUTES_MAX_BYTES = 4096
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a character boundary."""
+    return text.encode()[:limit].decode(errors="ignore")
 
 
 def failure_attributes(
@@ -32,11 +45,11 @@ def failure_attributes(
         # A reason may quote the message (a field name, say) with characters SQS refuses: escaped, it always fits.
         "failure_reason": {
             "DataType": "String",
-            "StringValue": escape_uncarriable(reason)[:MAX_REASON_LENGTH] or "unknown",
+            "StringValue": _cut(escape_uncarriable(reason), MAX_REASON_BYTES) or "unknown",
         },
         "failure_kind": {"DataType": "String", "StringValue": kind},
-        "source_queue_arn": {"DataType": "String", "StringValue": record.event_source_arn or "unknown"},
-        "original_message_id": {"DataType": "String", "StringValue": record.message_id},
+        "source_queue_arn": {"DataType": "String", "StringValue": _cut(record.event_source_arn or "unknown", 1024)},
+        "original_message_id": {"DataType": "String", "StringValue": _cut(record.message_id, 128)},
         "receive_count": {"DataType": "Number", "StringValue": str(receive_count(record))},
     }
     if attempts is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 
 class PoisonMessageError(Exception):
@@ -40,8 +40,13 @@ RETRYABLE_AWS_ERROR_CODES = frozenset(
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for errors worth retrying with backoff."""
-    if isinstance(error, TransientError | ConnectionError | ReadTimeoutError):
+    """True for errors worth retrying with backoff.
+
+    Besides the retryable error codes, every failure to reach or hear the service once botocore's own
+    retries are spent: connection errors and HTTP client errors (a read timeout, a connection closed
+    before the response, a response stream cut off).
+    """
+    if isinstance(error, TransientError | ConnectionError | HTTPClientError):
         return True
     if isinstance(error, ClientError):
         return error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_ERROR_CODES

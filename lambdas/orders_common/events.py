@@ -56,6 +56,9 @@ class OrderEvent(BaseModel):
     correlation_id: CorrelationId
     internal: bool = False
     note: Note | None = None
+    #: On order.created only, and only when true: the order's cancellation was stored before the order
+    #: itself (it arrived first), so the order is never to be charged. Absent otherwise.
+    cancelled_before_placed: bool | None = None
 
 
 def message_attributes(event: OrderEvent) -> dict[str, dict[str, str]]:

@@ -62,9 +62,18 @@ class FailurePolicy:
     attempts: AttemptCounter = field(default_factory=ReceiveCountAttempts)
     #: The queue's maxReceiveCount: on this receive, a failure is dead-lettered here, or SQS moves it without a reason.
     max_receive_count: int | None = None
+    #: Asked before a record that ran out of attempts is dead-lettered: True when its effect is already there
+    #: (its last attempt succeeded, and the invocation was killed before the record was deleted).
+    already_done: Callable[[SQSRecord], bool] | None = None
 
     @classmethod
-    def from_environment(cls, sqs_client: Any, logger: Logger, dynamodb_client: Any = None) -> FailurePolicy:
+    def from_environment(
+        cls,
+        sqs_client: Any,
+        logger: Logger,
+        dynamodb_client: Any = None,
+        already_done: Callable[[SQSRecord], bool] | None = None,
+    ) -> FailurePolicy:
         """Read what QueueConsumer sets: QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_ATTEMPTS, MAX_RECEIVE_COUNT and
         ATTEMPTS_TABLE. Without ATTEMPTS_TABLE every receive counts as an attempt.
         """
@@ -84,10 +93,15 @@ class FailurePolicy:
             logger=logger,
             attempts=attempts,
             max_receive_count=int(os.environ["MAX_RECEIVE_COUNT"]) if os.environ.get("MAX_RECEIVE_COUNT") else None,
+            already_done=already_done,
         )
 
     def run(self, record: SQSRecord, process: Callable[[SQSRecord], T]) -> T | None:
-        """``process(record)`` as one counted attempt; on failure settle the record or re-raise for a retry."""
+        """``process(record)`` as one counted attempt; on failure settle the record or re-raise for a retry.
+
+        Returns None, processing nothing, when the record was dead-lettered as out of attempts, or was found
+        done (``already_done``) when its attempts had run out.
+        """
         attempt = self.begin(record)
         if attempt is None:
             return None
@@ -115,6 +129,11 @@ class FailurePolicy:
             return Attempt(1, counted=False)
         if attempt.number <= self.max_attempts:
             return attempt
+        if self._was_done(record):
+            self.logger.info(
+                "out of attempts, but its last attempt had succeeded: done", extra={"message_id": record.message_id}
+            )
+            return None
         reason = f"gave up after {attempt.number - 1} attempts: {attempt.last_error or ENDED_WITHOUT_RESULT}"
         if self._dead_letter(record, EXHAUSTED, reason, attempt):
             return None
@@ -145,6 +164,18 @@ class FailurePolicy:
             return self._dead_letter(record, EXHAUSTED, reason, attempt)
         self._back_off(record, attempt.number, error)
         return False
+
+    def _was_done(self, record: SQSRecord) -> bool:
+        if self.already_done is None:
+            return False
+        try:
+            return self.already_done(record)
+        except Exception as error:  # unknown: dead-letter it (a redrive of a done record changes nothing)
+            self.logger.warning(
+                "could not tell whether the record was done",
+                extra={"message_id": record.message_id, "error": str(error)},
+            )
+            return False
 
     def _record_failure(self, record: SQSRecord, attempt: Attempt, error: Exception) -> None:
         if not attempt.counted:

@@ -23,6 +23,19 @@ class OrderEventConsumer:
     failures: FailurePolicy
     logger: Logger
     label: str
+    #: True when the event's effect is already there: asked for a record out of attempts (see FailurePolicy).
+    settled: Callable[[OrderEvent], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.settled is not None:
+            self.failures.already_done = self.already_done
+
+    def already_done(self, record: SQSRecord) -> bool:
+        try:
+            event = parse_order_event(record)
+        except Exception:
+            return False
+        return self.settled is not None and self.settled(event)
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
         event = parse_order_event(record)

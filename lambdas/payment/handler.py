@@ -28,7 +28,9 @@ def runtime() -> OrderEventConsumer:
         boto3.resource("dynamodb").Table(os.environ["PAYMENTS_TABLE"]),
         MessageProducer(os.environ["BALANCE_UPDATES_QUEUE_URL"], sqs_client=sqs),
     )
-    return OrderEventConsumer(payments.handle, FailurePolicy.from_environment(sqs, logger), logger, "payment")
+    return OrderEventConsumer(
+        payments.handle, FailurePolicy.from_environment(sqs, logger), logger, "payment", settled=payments.is_settled
+    )
 
 
 @logger.inject_lambda_context

@@ -15,7 +15,9 @@ is a write conditional on the state it leaves:
   first, then the refund, in that order in the account's FIFO group: the ledger applies a
   transaction once (:mod:`balance_updater.service`), so a charge sent twice is charged once.
 - ``order.cancelled`` before the order (a standard queue reorders) records CANCELLED: the order
-  is never charged, so there is nothing to refund, and nothing waits.
+  is never charged, so there is nothing to refund, and nothing waits. So does an ``order.created``
+  that says the order was cancelled before it was placed (``cancelled_before_placed``).
+- A payment written by the previous version (``REFUNDED``) counts as REFUND_SENT.
 
 Every send is repeated whenever its transition has not been recorded yet, with the same
 deduplication id: the balance ledger makes the repeat harmless, and a refund names the charge
@@ -40,6 +42,8 @@ AUTHORIZED = "AUTHORIZED"
 CHARGE_SENT = "CHARGE_SENT"
 REFUND_SENT = "REFUND_SENT"
 CANCELLED = "CANCELLED"
+#: The previous version's final status of a refunded payment.
+LEGACY_REFUNDED = "REFUNDED"
 #: Transitions tried when other invocations keep moving the same payment.
 MAX_TRANSITIONS = 6
 
@@ -63,6 +67,8 @@ class PaymentService:
         if event.event_type == "order.created":
             if event.amount is None:
                 raise PoisonMessageError(f"{event.event_type} for order {event.order_id} has no amount")
+            if event.cancelled_before_placed:
+                return self.cancel(event)
             return self.charge(event, event.amount)
         if event.event_type == "order.cancelled":
             return self.cancel(event)
@@ -127,7 +133,7 @@ class PaymentService:
         for _ in range(MAX_TRANSITIONS):
             assert payment is not None
             status = payment["status"]
-            if status in (CANCELLED, REFUND_SENT):
+            if status in (CANCELLED, REFUND_SENT, LEGACY_REFUNDED):
                 return {"order_id": event.order_id, "outcome": outcome, "status": status}
             if status == AUTHORIZED:  # the charge may not be out yet: send it first
                 self._send(payment, "charge", event.correlation_id)
@@ -139,6 +145,16 @@ class PaymentService:
             else:
                 raise PoisonMessageError(f"payment of order {event.order_id} is {status}; cannot refund")
         raise TransientError(f"payment of order {event.order_id} kept changing")
+
+    def is_settled(self, event: OrderEvent) -> bool:
+        """True when the payment already stands where ``event`` takes it (its effect is there)."""
+        item = self._table.get_item(Key={"order_id": event.order_id}, ConsistentRead=True).get("Item")
+        if item is None:
+            return False
+        final = {REFUND_SENT, CANCELLED, LEGACY_REFUNDED}
+        if event.event_type == "order.created" and not event.cancelled_before_placed:
+            final.add(CHARGE_SENT)
+        return item["status"] in final
 
     def _get(self, order_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key={"order_id": order_id}, ConsistentRead=True).get("Item")

@@ -55,7 +55,13 @@ def task(function: Task) -> Task:
 
 
 def _order_and_execution(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    return event.get("order", event), str(event.get("execution_id") or tasks.UNKNOWN_EXECUTION)
+    execution_id = event.get("execution_id")
+    if not execution_id:
+        raise tasks.MissingExecutionId(
+            "this task writes for one execution and was given no execution_id: the execution was started by a "
+            "definition that does not pass $$.Execution.Id; it changes nothing (see the order's workflow item)"
+        )
+    return event["order"], str(execution_id)
 
 
 @task

@@ -67,8 +67,14 @@ class AlreadyHandled(Exception):  # noqa: N818 (the name is the Step Functions e
 RESERVED = "RESERVED"
 RELEASED = "RELEASED"
 NONE_HELD = "NONE_HELD"
-#: The execution id of a task invoked without one (an execution started before tasks received it).
-UNKNOWN_EXECUTION = "unknown-execution"
+
+
+class MissingExecutionId(Exception):  # noqa: N818 (the name is the Step Functions error name)
+    """A writing task was invoked without its execution's id (an execution of a definition older than
+    ``$$.Execution.Id`` in the payload): it cannot tell its own reservation from another execution's, so it
+    changes nothing. The flow does not retry it; a release that refuses tells an operator."""
+
+
 #: Conditional writes tried when executions race on one order.
 MAX_RACES = 5
 
@@ -95,7 +101,7 @@ class WorkflowStore:
         return dict(self._table.get_item(Key={"order_id": order_id}, ConsistentRead=True).get("Item") or {})
 
     def reserve_inventory(
-        self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION, unavailable: Sequence[str] = ()
+        self, order: dict[str, Any], execution_id: str, unavailable: Sequence[str] = ()
     ) -> dict[str, Any]:
         order_id = order["order_id"]
         if order_id in unavailable:
@@ -123,7 +129,7 @@ class WorkflowStore:
             ) from None
         return {"reservation": RESERVED, "outcome": "reserved"}
 
-    def release_inventory(self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION) -> dict[str, Any]:
+    def release_inventory(self, order: dict[str, Any], execution_id: str) -> dict[str, Any]:
         """Compensation: undo this execution's reservation, if it holds one. Safe to run any number of times.
 
         An execution that holds nothing (it failed before reserving) records that it decided the
@@ -166,7 +172,7 @@ class WorkflowStore:
             return {"reservation": RELEASED if outcome == "released" else NONE_HELD, "outcome": outcome}
         raise TransientError(f"order {order_id}: executions kept racing on the workflow item")
 
-    def assign_account_manager(self, order: dict[str, Any], execution_id: str = UNKNOWN_EXECUTION) -> dict[str, Any]:
+    def assign_account_manager(self, order: dict[str, Any], execution_id: str) -> dict[str, Any]:
         digest = int(hashlib.sha256(order["customer_id"].encode()).hexdigest(), 16)
         manager = ACCOUNT_MANAGERS[digest % len(ACCOUNT_MANAGERS)]
         self._table.update_item(

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES, SQS_MAX_MESSAGE_BYTES
 from stacks.data_stack import ATTEMPTS_KEY_ATTRIBUTE
 from stacks.processing_stack import FIFO_MAX_RECEIVE_COUNT, MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.lambdas.sqs_harness import QueueHarness
@@ -24,9 +25,13 @@ def aws() -> Iterator[None]:
 
 
 def create_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str]:
+    """A work queue and its DLQ as EventQueue makes them (sizes, redrive, FIFO settings)."""
     suffix = ".fifo" if fifo else ""
     fifo_attributes = {"FifoQueue": "true"} if fifo else {}
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=fifo_attributes)["QueueUrl"]
+    dlq_url = sqs.create_queue(
+        QueueName=f"{name}-dlq{suffix}",
+        Attributes={**fifo_attributes, "MaximumMessageSize": str(SQS_MAX_MESSAGE_BYTES)},
+    )["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     max_receive_count = FIFO_MAX_RECEIVE_COUNT if fifo else STANDARD_MAX_RECEIVE_COUNT
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
@@ -34,7 +39,12 @@ def create_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str
         fifo_attributes |= {"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}
     queue_url = sqs.create_queue(
         QueueName=f"{name}{suffix}",
-        Attributes={"VisibilityTimeout": "300", "RedrivePolicy": redrive, **fifo_attributes},
+        Attributes={
+            "VisibilityTimeout": "300",
+            "RedrivePolicy": redrive,
+            "MaximumMessageSize": str(SQS_MAX_MESSAGE_BYTES - DEAD_LETTER_HEADROOM_BYTES),
+            **fifo_attributes,
+        },
     )["QueueUrl"]
     return queue_url, dlq_url
 

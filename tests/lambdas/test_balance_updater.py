@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -268,3 +269,66 @@ def test_a_refund_after_its_charge_is_applied(balance_env: QueueHarness) -> None
     balance_env.drain(handler.lambda_handler)
     assert balance("acct-t") == Decimal("0")
     assert ledger("acct-t") == ["o-3.charge", "o-3.refund"]
+
+
+# --- Found by trying to break the claims (a reviewer's tests, kept) ----------------------------------
+
+
+def test_an_update_applied_on_its_last_attempt_then_killed_is_done_not_dead_lettered(
+    balance_env: QueueHarness,
+) -> None:
+    """Throttled 7 times, applied on its 8th attempt, then the invocation was killed before the batch was
+    deleted: it came back out of attempts and was dead-lettered as exhausted, though it was in the ledger."""
+    fail_calls(
+        handler.runtime().ledger._client, "TransactWriteItems", times=MAX_ATTEMPTS - 1, code="ThrottlingException"
+    )
+    send(balance_env, "a-1", "o-1.charge", "-10.00")
+    for _ in range(MAX_ATTEMPTS - 1):
+        assert len(balance_env.deliver(handler.lambda_handler).failed_ids) == 1
+        balance_env.let_time_pass()
+
+    def killed_after_the_work(event: dict[str, Any], context: Any) -> Any:
+        handler.lambda_handler(event, context)
+        raise TimeoutError("Task timed out after 30.00 seconds")
+
+    balance_env.deliver(killed_after_the_work)  # the whole batch stays: the invocation failed
+    balance_env.let_every_visibility_timeout_pass()
+    balance_env.drain(handler.lambda_handler)
+    assert ledger("a-1") == ["o-1.charge"]
+    assert balance("a-1") == Decimal("-10.00")
+    assert balance_env.dead_letters() == []
+    assert balance_env.depth() == 0
+
+
+def test_a_record_killed_on_every_attempt_is_still_dead_lettered_when_nothing_was_applied(
+    balance_env: QueueHarness,
+) -> None:
+    class Killed(BaseException):
+        """The invocation timed out mid-attempt: nothing after this point runs, not even except clauses."""
+
+    def kill(**_: Any) -> None:
+        raise Killed
+
+    send(balance_env, "a-1", "o-2.charge", "-10.00")
+    client = handler.runtime().ledger._client
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
+    for _ in range(MAX_ATTEMPTS + 1):
+        with contextlib.suppress(Killed):
+            balance_env.deliver(handler.lambda_handler)
+        balance_env.let_every_visibility_timeout_pass()
+    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", kill)
+    balance_env.drain(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
+    assert ledger("a-1") == []
+
+
+def test_a_transaction_id_sent_again_with_another_amount_is_poison_not_a_duplicate(balance_env: QueueHarness) -> None:
+    send(balance_env, "a-1", "o-3.charge", "-10.00")
+    balance_env.drain(handler.lambda_handler)
+    send(balance_env, "a-1", "o-3.charge", "-99.00", dedup="another-send")
+    balance_env.drain(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
+    assert "with amount -10.00" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert balance("a-1") == Decimal("-10.00")

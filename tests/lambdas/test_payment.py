@@ -177,3 +177,56 @@ def test_an_order_id_of_the_longest_length_is_charged(payment_env: QueueHarness)
     (update,) = balance_updates(payment_env)
     parsed = parse_balance_update(json.dumps(update["body"]), update["group"])
     assert parsed.transaction_id == f"{longest}.charge"
+
+
+# --- Found by trying to break the claims (a reviewer's tests, kept) ----------------------------------
+
+
+def test_an_order_placed_after_its_cancellation_is_never_charged_whichever_event_comes_first(
+    payment_env: QueueHarness,
+) -> None:
+    """The cancellation reached order-processing first; payment saw order.created first (as published) and
+    charged, then refunded: the README promised the order is never charged."""
+    created = order_event(cancelled_before_placed=True)
+    send_raw(payment_env.sqs, payment_env.queue_url, created)
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event("order.cancelled"))
+    payment_env.drain(handler.lambda_handler)
+    assert payments()["o-1"]["status"] == "CANCELLED"
+    assert balance_updates(payment_env) == []
+    assert payment_env.dead_letters() == []
+
+
+def test_a_late_duplicate_cancellation_of_a_payment_the_previous_version_refunded_changes_nothing(
+    payment_env: QueueHarness,
+) -> None:
+    """The previous version ended a refund in REFUNDED; the duplicate was dead-lettered as poison."""
+    boto3.resource("dynamodb").Table("payments").put_item(
+        Item={"order_id": "o-1", "account_id": "c-1", "amount": Decimal("120.5"), "status": "REFUNDED"}
+    )
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event("order.cancelled"))
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event())
+    payment_env.drain(handler.lambda_handler)
+    assert payment_env.dead_letters() == []
+    assert balance_updates(payment_env) == []
+    assert payments()["o-1"]["status"] == "REFUNDED"
+
+
+def test_a_charge_sent_on_the_last_attempt_then_killed_is_done_not_dead_lettered(payment_env: QueueHarness) -> None:
+    """Its last attempt succeeded and the invocation was killed before the record was deleted: it came back out
+    of attempts and was dead-lettered as exhausted, though its effect was there."""
+    fail_calls(handler.runtime().apply.__self__._table.meta.client, "PutItem", times=MAX_ATTEMPTS - 1)  # type: ignore[attr-defined]
+    send_raw(payment_env.sqs, payment_env.queue_url, order_event())
+    for _ in range(MAX_ATTEMPTS - 1):
+        assert len(payment_env.deliver(handler.lambda_handler).failed_ids) == 1
+        payment_env.let_time_pass()
+
+    def killed_after_the_work(event: dict[str, Any], context: Any) -> Any:
+        handler.lambda_handler(event, context)
+        raise TimeoutError("Task timed out after 30.00 seconds")
+
+    payment_env.deliver(killed_after_the_work)  # the whole batch stays: the invocation failed
+    payment_env.let_every_visibility_timeout_pass()
+    payment_env.drain(handler.lambda_handler)
+    assert payments()["o-1"]["status"] == "CHARGE_SENT"
+    assert payment_env.dead_letters() == []
+    assert payment_env.depth() == 0

@@ -84,7 +84,13 @@ class PipelineConfig:
                 redrive = props.get("RedrivePolicy")
                 attributes = {
                     key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
-                    for key in ("FifoQueue", "DeduplicationScope", "FifoThroughputLimit", "ContentBasedDeduplication")
+                    for key in (
+                        "FifoQueue",
+                        "DeduplicationScope",
+                        "FifoThroughputLimit",
+                        "ContentBasedDeduplication",
+                        "MaximumMessageSize",
+                    )
                     if key in props
                 }
                 queues[props["QueueName"]] = QueueConfig(

@@ -6,8 +6,8 @@ After every step (:func:`always`):
   entry is the charge or the refund of a stored order of that account, for exactly its total;
   a refund only after its charge (applied before it);
 - announcements: every publication (topic or bus) carries the deterministic id of a fact stored
-  in its order's item, with the same content every time; nothing of an order is announced before
-  its order.created;
+  in its order's item, with the same content every time, and is never made once the item marks it
+  as made; nothing of an order is announced before its order.created;
 - consumers: every notification and every lake object is one published event id, once;
 - the flow: no approved execution without its reservation held; no reservation held by an
   execution that failed; never ``CompensationFailed`` (the storms a history makes are shorter
@@ -112,13 +112,10 @@ def announced(world: World, orders: dict[str, dict[str, Any]]) -> list[str]:
             event.get("internal")
         ):
             problems.append(f"{event_id}: attributes {attributes} disagree with the event")
-    # A change is published again only when an invocation stopped between its publish and its mark.
-    repeats = len(world.observed.published) - len(bodies)
-    if repeats > world.observed.disturbed["order_processor"]:
-        problems.append(
-            f"{repeats} publications repeated an event id, but only {world.observed.disturbed['order_processor']} "
-            "invocations of order_processor were disturbed"
-        )
+    # A change is announced again only while its mark is missing (an attempt stopped or failed between the
+    # announcement and its mark); once marked, never. (Counting disturbed invocations was too coarse a bound:
+    # one throttled mark fails every record of that order in the batch, each announcing again.)
+    problems += [f"{made}, already marked as announced" for made in world.observed.announced_after_marked]
     details: dict[str, dict[str, Any]] = {}
     for bus_event in world.observed.bus_events:
         detail = bus_event["detail"]
@@ -348,8 +345,11 @@ def _decisions(world: World, orders: dict[str, dict[str, Any]]) -> list[str]:
         amount = Decimal(str(order["total"]))
         approved = [run for run in runs if "Approved" in run.states]
         if amount > FRAUD_REJECT_ABOVE or amount > CREDIT_LIMIT:
-            if approved or order_id in items:
-                problems.append(f"{order_id} ({amount}) should be refused, yet {approved or items[order_id]}")
+            decided = items.get(order_id, {})
+            if approved or decided.get("reservation") != "NONE_HELD":
+                problems.append(
+                    f"{order_id} ({amount}) should be refused (and that recorded), yet {approved or decided}"
+                )
             continue
         if len(approved) > 1:
             problems.append(f"{order_id} approved by {len(approved)} executions")

@@ -186,6 +186,8 @@ class Observed:
     faults: int = 0
     #: Invocations of each consumer that met a fault, an outage or a kill (or failed as a whole).
     disturbed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: Announcements made (to the topic, or the bus) of an event id its order's item had already marked as made.
+    announced_after_marked: list[str] = field(default_factory=list)
 
 
 class World:
@@ -745,7 +747,26 @@ class World:
             if item is not None and http_response.status_code < 300:
                 self.observed.applied[item["account_id"]["S"]].append(item["entry"]["S"].removeprefix("TXN#"))
 
+        def announcing(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["world_announcement"] = params
+
+        def announced(http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
+            params = context.get("world_announcement")
+            if params is None or http_response.status_code >= 300:
+                return
+            if model.name == "Publish":
+                events_made = [("published", json.loads(params["Message"]))]
+            else:
+                events_made = [("put_on_bus", json.loads(entry["Detail"])) for entry in params.get("Entries", [])]
+            orders = {item["order_id"]: item for item in self.scan("orders")}
+            for mark, event in events_made:
+                if event.get("event_id") in (orders.get(event.get("order_id"), {}).get(mark) or ()):
+                    self.observed.announced_after_marked.append(f"{model.name} of {event.get('event_id')}")
+
         events = self.session.events
+        for operation in ("sns.Publish", "events.PutEvents"):
+            events.register(f"before-parameter-build.{operation}", announcing)
+            events.register(f"after-call.{operation}", announced)
         events.register("before-parameter-build.sqs.SendMessage", sent)
         events.register("after-call.sqs.SendMessage", sent_done)
         events.register("before-parameter-build.dynamodb.TransactWriteItems", applied)

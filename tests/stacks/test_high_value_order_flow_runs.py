@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from workflow import tasks
 
 from orders_common.errors import TransientError as OrdersTransientError
 from tests.cdk_app import SynthesizedApp
@@ -212,23 +214,24 @@ def test_a_failure_after_the_reservation_is_compensated(flow: Flow) -> None:
     described, entered = flow.run({**ORDER, "amount": 15000}, "compensated")
     assert described["status"] == "FAILED"
     assert described["error"] == "OrderFlowFailed"
-    assert entered[-2:] == ["Release inventory", "Failed and compensated"]
+    assert entered[-3:] == ["Release inventory", "Decided by this execution?", "Failed and compensated"]
     assert workflow_item()["reservation"] == "RELEASED"
 
 
-def test_fraud_is_rejected_before_anything_is_reserved(flow: Flow) -> None:
+def test_fraud_is_rejected_before_anything_is_reserved_and_the_refusal_is_recorded(flow: Flow) -> None:
     described, entered = flow.run({**ORDER, "amount": 75000}, "fraud")
     assert (described["status"], described["error"]) == ("FAILED", "FraudSuspected")
     assert "Reserve inventory" not in entered
-    assert workflow_item() == {}
+    assert entered[-1] == "Rejected as fraud"
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("NONE_HELD", described["executionArn"])
 
 
-def test_over_the_credit_limit_fails_without_a_reservation(flow: Flow) -> None:
+def test_over_the_credit_limit_fails_without_a_reservation_and_the_refusal_is_recorded(flow: Flow) -> None:
     described, entered = flow.run({**ORDER, "amount": 40000}, "credit")
     assert (described["status"], described["error"]) == ("FAILED", "CreditLimitExceeded")
     assert entered[-1] == "Over the credit limit"
     assert flow.calls.count("check_credit_limit") == 1  # a business error is not retried
-    assert workflow_item() == {}
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("NONE_HELD", described["executionArn"])
 
 
 def operator_messages(flow: Flow) -> list[dict[str, Any]]:
@@ -246,7 +249,7 @@ def test_a_throttle_storm_during_the_account_manager_step_and_the_release_still_
     flow.throttles["release_inventory"] = 10  # a storm the release outlasts
     described, entered = flow.run({**ORDER, "amount": 15000}, "storm")
     assert (described["status"], described["error"]) == ("FAILED", "OrderFlowFailed")
-    assert entered[-2:] == ["Release inventory", "Failed and compensated"]
+    assert entered[-3:] == ["Release inventory", "Decided by this execution?", "Failed and compensated"]
     assert flow.calls.count("assign_account_manager") == 5  # TransientError retried 4 times, then compensated
     assert flow.calls.count("release_inventory") == 11
     assert workflow_item()["reservation"] == "RELEASED"
@@ -285,7 +288,10 @@ def test_a_duplicate_execution_that_fails_does_not_release_the_approved_orders_s
     flow.faults["reserve_inventory"] = [RuntimeError("boom")]
     second, entered = flow.run({**ORDER, "amount": 15000}, "second")
     assert first["status"] == "SUCCEEDED"
-    assert (second["status"], entered[-1]) == ("FAILED", "Failed and compensated")
+    assert (second["status"], entered[-3:]) == (
+        "SUCCEEDED",
+        ["Release inventory", "Decided by this execution?", "Already handled"],
+    )
     assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("RESERVED", first["executionArn"])
 
 
@@ -297,3 +303,78 @@ def test_a_re_run_after_compensation_is_not_approved(flow: Flow) -> None:
     assert entered[-1] == "Already handled"
     assert "Approved" not in entered
     assert workflow_item()["reservation"] == "RELEASED"
+
+
+# --- Found by trying to break the claims (a reviewer's tests, kept) ----------------------------------
+
+#: What Step Functions reports when Lambda refuses the invoke (concurrency exhausted).
+LambdaThrottled = type("Lambda.TooManyRequestsException", (Exception,), {})
+
+
+@pytest.mark.parametrize("step", ["screen_for_fraud", "check_credit_limit"])
+def test_a_first_execution_that_fails_before_reserving_decides_and_a_replay_is_already_handled(
+    flow: Flow, step: str
+) -> None:
+    """Lambda throttled the step past its retries: the first execution failed before reserving having recorded
+    nothing, and a later duplicate delivery or archive replay approved the order."""
+    flow.faults[step] = [LambdaThrottled("Rate Exceeded.") for _ in range(5)]
+    first, first_states = flow.run(ORDER, "first")
+    assert (first["status"], first_states[-1]) == ("FAILED", "Failed and compensated")
+    assert "Reserve inventory" not in first_states
+    _, entered = flow.run(ORDER, "archive-replay")
+    assert entered[-1] == "Already handled"
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("NONE_HELD", first["executionArn"])
+
+
+def test_a_replay_after_the_credit_limit_was_raised_does_not_approve_a_refused_order(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal recorded nothing: after a deploy raised the limit, replaying the archive approved the order."""
+    first, _ = flow.run({**ORDER, "amount": 40000}, "first")
+    assert (first["status"], first["error"]) == ("FAILED", "CreditLimitExceeded")
+    monkeypatch.setattr(tasks, "DEFAULT_CREDIT_LIMIT", "60000")  # the deploy
+    replay, entered = flow.run({**ORDER, "amount": 40000}, "archive-replay")
+    assert (replay["status"], entered[-1]) == ("SUCCEEDED", "Already handled")
+    assert "Approved" not in entered
+
+
+def test_a_duplicate_whose_claim_is_throttled_away_ends_in_already_handled(flow: Flow) -> None:
+    """It ended in 'Failed and compensated' (and the failed-executions alarm) though it held nothing."""
+    first, _ = flow.run(ORDER, "first")
+    flow.throttles["reserve_inventory"] = 5  # every attempt of the duplicate's claim
+    second, entered = flow.run(ORDER, "duplicate")
+    assert (second["status"], entered[-1]) == ("SUCCEEDED", "Already handled")
+    assert (workflow_item()["reservation"], workflow_item()["held_by"]) == ("RESERVED", first["executionArn"])
+
+
+def test_executions_started_together_decide_once(flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four deliveries of one order at once (moto runs each execution in a thread of its own).
+
+    DynamoDB applies a conditional write atomically; moto checks and writes without a lock, so two threads
+    can both pass one condition. The test gives moto's writes the lock AWS's atomicity implies.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    atomic = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with atomic:
+                return _original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    arns = [
+        flow.sfn.start_execution(stateMachineArn=flow.arn, name=f"together-{i}", input=json.dumps(ORDER))[
+            "executionArn"
+        ]
+        for i in range(4)
+    ]
+    ends = []
+    for arn in arns:
+        while flow.sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            time.sleep(0.05)
+        history = flow.sfn.get_execution_history(executionArn=arn)["events"]
+        ends.append([e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e][-1])
+    assert sorted(ends) == ["Already handled"] * 3 + ["Approved"]
+    assert workflow_item()["held_by"] == arns[ends.index("Approved")]

@@ -158,11 +158,12 @@ def test_every_task_retries_transient_errors_with_backoff_and_jitter(dev_app: Sy
         "Release inventory",
     }
     for name, task in lambda_tasks.items():
-        (retry,) = task["Retry"]
         if name == "Release inventory":  # idempotent: retried on any error, long enough for a throttle storm
+            _, retry = task["Retry"]  # (after MissingExecutionId, which no retry can help)
             assert retry["ErrorEquals"] == ["States.ALL"]
-            assert (retry["MaxAttempts"], retry["MaxDelaySeconds"], retry["JitterStrategy"]) == (14, 60, "FULL")
+            assert (retry["MaxAttempts"], retry["MaxDelaySeconds"], retry["JitterStrategy"]) == (24, 60, "FULL")
             continue
+        (retry,) = task["Retry"]
         # TransientError: the one name every task gives throttling and other transient AWS errors.
         assert retry["ErrorEquals"] == TRANSIENT_ERRORS, name
         assert {"TransientError", "Lambda.ClientExecutionTimeoutException", "Lambda.Unknown"} <= set(
@@ -186,9 +187,43 @@ def test_failures_after_a_reservation_run_the_compensation(dev_app: SynthesizedA
     assert states["Already handled"]["Type"] == "Succeed"
     (catch,) = states["Assign account manager"]["Catch"]
     assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
-    assert states["Release inventory"]["Next"] == "Failed and compensated"
-    assert states["Check credit limit"]["Catch"][0]["Next"] == "Over the credit limit"
-    assert states["Fraud verdict"]["Choices"][0]["Next"] == "Rejected as fraud"
+    # Every way to end without approving goes through the release, which records the decision.
+    for name in ("Screen for fraud", "Check credit limit"):
+        assert states[name]["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Release inventory"}
+        ], name
+    assert states["Fraud verdict"]["Choices"][0]["Next"] == "Release inventory"
+    assert states["Release inventory"]["Next"] == "Decided by this execution?"
+    outcome = states["Decided by this execution?"]
+    assert [choice["Next"] for choice in outcome["Choices"]] == [
+        "Already handled",
+        "Rejected as fraud",
+        "Over the credit limit",
+    ]
+    assert outcome["Choices"][0] == {
+        "Variable": "$.compensation.reservation",
+        "StringEquals": "NOT_MINE",
+        "Next": "Already handled",
+    }
+    assert outcome["Default"] == "Failed and compensated"
+
+
+def test_a_task_without_its_execution_id_is_not_retried_by_the_release(dev_app: SynthesizedApp) -> None:
+    missing, every_error = definition(dev_app)["States"]["Release inventory"]["Retry"]
+    assert missing == {"ErrorEquals": ["MissingExecutionId"], "MaxAttempts": 0}
+    assert every_error["ErrorEquals"] == ["States.ALL"]
+
+
+def test_the_release_retries_for_about_ten_minutes_on_average(dev_app: SynthesizedApp) -> None:
+    """Found by trying to break the claim: with full jitter each wait is drawn from 0 to its interval, so 14
+    retries of 2 s ... 60 s waited about 5 minutes on average, not the 10 the README promised."""
+    (_, retry) = definition(dev_app)["States"]["Release inventory"]["Retry"]
+    ceilings = [
+        min(retry["IntervalSeconds"] * retry["BackoffRate"] ** k, retry["MaxDelaySeconds"])
+        for k in range(retry["MaxAttempts"])
+    ]
+    assert retry["JitterStrategy"] == "FULL"
+    assert 9 * 60 <= sum(ceilings) / 2 <= 11 * 60
 
 
 def test_a_release_that_still_fails_tells_an_operator_and_ends_in_compensation_failed(
@@ -214,9 +249,9 @@ def test_the_flow_outlives_its_longest_retries(dev_app: SynthesizedApp) -> None:
     worst = 0.0
     for state in states.values():
         for retry in state.get("Retry", []):
-            interval = retry["IntervalSeconds"]
-            delays = (interval * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"]))
-            worst += sum(min(retry["MaxDelaySeconds"], delay) for delay in delays)
+            interval = retry.get("IntervalSeconds", 1)
+            delays = (interval * retry.get("BackoffRate", 2.0) ** n for n in range(retry["MaxAttempts"]))
+            worst += sum(min(retry.get("MaxDelaySeconds", delay), delay) for delay in delays)
     assert definition(dev_app)["TimeoutSeconds"] > worst + 5 * 10 * 15  # and every task's 10 s, 15 times
 
 
