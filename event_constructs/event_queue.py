@@ -109,7 +109,7 @@ class QueueWithDeadLetterQueue:
         # only these two to encrypt a message with a customer-managed key.
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            actions=["sqs:SendMessage"],  # all SendMessage needs (a sender knows the queue's URL)
             resource_arns=[queue.queue_arn],
         )
         if self.encryption_key is not None:

@@ -165,8 +165,9 @@ class OrdersOrchestrationStack(Stack):
         reserve = self._task_function("ReserveInventory", "reserve_inventory", data)
         release = self._task_function("ReleaseInventory", "release_inventory", data)
         manager = self._task_function("AssignAccountManager", "assign_account_manager", data)
-        for writer in (reserve, release, manager):
-            data.workflow_table.grant_read_write_data(writer.function)
+        for claims in (reserve, release):  # a conditional write, and a read when another execution decided
+            data.workflow_table.grant(claims.function, "dynamodb:UpdateItem", "dynamodb:GetItem")
+        data.workflow_table.grant(manager.function, "dynamodb:UpdateItem")
 
         rejected = sfn.Fail(
             self, "Rejected as fraud", error="FraudSuspected", cause="Fraud screening rejected the order"
@@ -378,8 +379,13 @@ class OrdersOrchestrationStack(Stack):
             environment={"ARCHIVE_ARN": archive.archive_arn, "BUS_ARN": self.router.bus.event_bus_arn},
         )
         replays = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:replay/*"
+        # StartReplay is authorised on the archive, the destination bus and the new replay (IAM's service
+        # authorization reference lists all three as its resource types; parliament caught the first alone).
         self.replay.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["events:StartReplay"], resources=[archive.archive_arn])
+            iam.PolicyStatement(
+                actions=["events:StartReplay"],
+                resources=[archive.archive_arn, self.router.bus.event_bus_arn, replays],
+            )
         )
         self.replay.function.add_to_role_policy(
             iam.PolicyStatement(actions=["events:DescribeReplay", "events:CancelReplay"], resources=[replays])
@@ -388,6 +394,6 @@ class OrdersOrchestrationStack(Stack):
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/*]",
                 reason=f"ArchiveReplay names each replay at run time (the window it replays of {ARCHIVE_NAME}), so "
-                "DescribeReplay and CancelReplay can only name replay/*",
+                "StartReplay, DescribeReplay and CancelReplay can only name replay/*",
             )
         )

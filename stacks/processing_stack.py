@@ -123,7 +123,7 @@ class OrderProcessingStack(Stack):
             role_name=f"orders-{stage.name}-order-processor",
             **consumer_options,
         )
-        data.orders_table.grant_read_write_data(self.order_processor.function)
+        data.orders_table.grant(self.order_processor.function, "dynamodb:GetItem", "dynamodb:UpdateItem")
         self.order_events.grant_publish(self.order_processor.function)
         router.grant_put_events(self.order_processor.function)
         # The entry points accept writes only from their producers (and the operators): nobody else in the
@@ -155,7 +155,15 @@ class OrderProcessingStack(Stack):
             environment={"BALANCES_TABLE": data.balances_table.table_name},
             **consumer_options,
         )
-        data.balances_table.grant_read_write_data(self.balance_updater.function)
+        # The ledger entry and the balance in one transaction (PutItem, UpdateItem, ConditionCheckItem for a
+        # refund's charge); GetItem to tell a resend with another amount, and a done record.
+        data.balances_table.grant(
+            self.balance_updater.function,
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:GetItem",
+        )
 
         self._event_consumers(stage, data, consumer_options)
 
@@ -174,7 +182,7 @@ class OrderProcessingStack(Stack):
             },
             **consumer_options,
         )
-        data.payments_table.grant_read_write_data(self.payment.function)
+        data.payments_table.grant(self.payment.function, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
         self.balance_queue.grant_send_messages(self.payment.function)
         self.balance_queue.accept_writes_only_from(*stage.role_arns(stage.operators))
 
@@ -188,7 +196,7 @@ class OrderProcessingStack(Stack):
             environment={"NOTIFICATIONS_TABLE": data.notifications_table.table_name},
             **consumer_options,
         )
-        data.notifications_table.grant_read_write_data(self.notification.function)
+        data.notifications_table.grant(self.notification.function, "dynamodb:PutItem")
 
         self.analytics = QueueConsumer(
             self,
