@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aws_cdk import Acknowledgment, Duration, Names, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
@@ -21,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
+from event_constructs.writers import WritersOnly
 
 FIFO_SUFFIX = ".fifo"
 DLQ_SUFFIX = "-dlq"
@@ -47,6 +49,7 @@ class QueueWithDeadLetterQueue:
     max_receive_count: int
     visibility_timeout: Duration
     encryption_key: kms.IKey | None
+    _writers_only: WritersOnly | None = None
 
     @property
     def queue_arn(self) -> str:
@@ -57,8 +60,41 @@ class QueueWithDeadLetterQueue:
         return self.queue.queue_url
 
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` send to the work queue (and use its KMS key, if any), with exact actions."""
+        """Let ``grantee`` send to the work queue (and use its KMS key, if any), with exact actions.
+
+        After :meth:`accept_writes_only_from`, it is also one of the queue's writers.
+        """
+        self._senders().append(grantee)
+        if self._writers_only is not None:
+            self._writers_only.allow_grantee(grantee)
         return self._grant_send(self.queue, grantee)
+
+    def accept_writes_only_from(self, *principal_arns: str, sources: Sequence[str] = ()) -> WritersOnly:
+        """Deny ``sqs:SendMessage`` on the work queue to all but its writers (see :mod:`event_constructs.writers`).
+
+        The writers are the grantees of :meth:`grant_send_messages` (before and after this call) and
+        ``principal_arns`` (operators who redrive the DLQ, outside producers); ``sources`` are the ARNs of
+        the resources an AWS service may deliver for (an SNS topic the queue subscribes to).
+        """
+        if not isinstance(self.queue, sqs.Queue):
+            raise ValueError(f"{self.queue_name}: an existing queue's policy is its owner's; restrict it there")
+        if self._writers_only is None:
+            self._writers_only = WritersOnly(
+                self.queue,
+                self.queue.add_to_resource_policy,
+                ["sqs:SendMessage"],
+                [self.queue.queue_arn],
+                sources=sources,
+            )
+            for grantee in self._senders():
+                self._writers_only.allow_grantee(grantee)
+        self._writers_only.allow(*principal_arns)
+        return self._writers_only
+
+    def _senders(self) -> list[iam.IGrantable]:
+        if not hasattr(self, "_granted_senders"):
+            self._granted_senders: list[iam.IGrantable] = []
+        return self._granted_senders
 
     def grant_consume_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` receive, delete and change visibility on the work queue."""
@@ -73,7 +109,7 @@ class QueueWithDeadLetterQueue:
         # only these two to encrypt a message with a customer-managed key.
         grant = iam.Grant.add_to_principal(
             grantee=grantee,
-            actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+            actions=["sqs:SendMessage"],  # all SendMessage needs (a sender knows the queue's URL)
             resource_arns=[queue.queue_arn],
         )
         if self.encryption_key is not None:

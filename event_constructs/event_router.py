@@ -27,6 +27,7 @@ from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.input_transform import InputMapping, input_template_problems
+from event_constructs.writers import WritersOnly
 
 MAX_RETRY_ATTEMPTS = 185
 MIN_EVENT_AGE = Duration.seconds(60)
@@ -103,6 +104,8 @@ class EventRouter(Construct):
                 description=f"Every matching event of bus {bus_name or self.bus.event_bus_name}, for replay",
             )
         self.rules: dict[str, events.Rule] = {}
+        self._producers: list[iam.IGrantable] = []
+        self._writers_only: WritersOnly | None = None
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
 
     def add_rule(
@@ -115,10 +118,33 @@ class EventRouter(Construct):
         return rule
 
     def grant_put_events(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` put events on the bus (events:PutEvents on this bus only)."""
+        """Let ``grantee`` put events on the bus (events:PutEvents on this bus only).
+
+        After :meth:`accept_writes_only_from`, it is also one of the bus's producers.
+        """
+        self._producers.append(grantee)
+        if self._writers_only is not None:
+            self._writers_only.allow_grantee(grantee)
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["events:PutEvents"], resource_arns=[self.bus.event_bus_arn]
         )
+
+    def accept_writes_only_from(self, *principal_arns: str) -> WritersOnly:
+        """Deny ``events:PutEvents`` on the bus to all but its producers (see :mod:`event_constructs.writers`).
+
+        The producers are the grantees of :meth:`grant_put_events` (before and after this call) and
+        ``principal_arns`` (an operator who republishes by hand, say).
+        """
+        if not isinstance(self.bus, events.EventBus):
+            raise ValueError("an existing bus's policy is its owner's; restrict it there")
+        if self._writers_only is None:
+            self._writers_only = WritersOnly(
+                self.bus, self.bus.add_to_resource_policy, ["events:PutEvents"], [self.bus.event_bus_arn]
+            )
+            for grantee in self._producers:
+                self._writers_only.allow_grantee(grantee)
+        self._writers_only.allow(*principal_arns)
+        return self._writers_only
 
     def add_state_machine_target(
         self,

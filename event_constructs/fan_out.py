@@ -32,6 +32,7 @@ from event_constructs._validation import PropsProblems
 from event_constructs.event_queue import EventQueue
 from event_constructs.filters import attribute_filters, body_filters, filter_policy_problems
 from event_constructs.keys import rotating_key
+from event_constructs.writers import WritersOnly
 
 DELIVERY_DLQ_SUFFIX = "-delivery-dlq"
 
@@ -111,19 +112,47 @@ class FanOutTopic(Construct):
             removal_policy=removal_policy,
         )
         self.queues: dict[str, EventQueue] = {}
+        self._publishers: list[iam.IGrantable] = []
+        self._writers_only: WritersOnly | None = None
         self.subscriptions: dict[str, sns.Subscription] = {}
         self.delivery_dead_letter_queues: dict[str, sqs.Queue] = {}
         for subscriber in subscribers:
             self._subscribe(subscriber, retention_period, dead_letter_retention_period, removal_policy)
 
     def grant_publish(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` publish to the topic (and use the topic key to do so), with exact actions."""
+        """Let ``grantee`` publish to the topic (and use the topic key to do so), with exact actions.
+
+        After :meth:`accept_writes_only_from`, it is also one of the topic's publishers.
+        """
+        self._publishers.append(grantee)
+        if self._writers_only is not None:
+            self._writers_only.allow_grantee(grantee)
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=["sns:Publish"], resource_arns=[self.topic.topic_arn]
         )
         if self.topic_key is not None:
             self.topic_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
         return grant
+
+    def accept_writes_only_from(self, *principal_arns: str) -> WritersOnly:
+        """Deny publishing to all but the topic's publishers, and sending to its queues to all but SNS for this topic.
+
+        The publishers are the grantees of :meth:`grant_publish` (before and after this call); each subscriber
+        queue accepts SNS's deliveries from this topic only (``aws:SourceArn``). ``principal_arns`` (operators
+        who redrive a DLQ or republish by hand) may write to both. See :mod:`event_constructs.writers`.
+        """
+        if not isinstance(self.topic, sns.Topic):
+            raise ValueError("an existing topic's policy is its owner's; restrict it there")
+        if self._writers_only is None:
+            self._writers_only = WritersOnly(
+                self.topic, self.topic.add_to_resource_policy, ["sns:Publish"], [self.topic.topic_arn]
+            )
+            for grantee in self._publishers:
+                self._writers_only.allow_grantee(grantee)
+        self._writers_only.allow(*principal_arns)
+        for queue in self.queues.values():
+            queue.accept_writes_only_from(*principal_arns, sources=[self.topic.topic_arn])
+        return self._writers_only
 
     def _subscribe(
         self,

@@ -24,6 +24,9 @@ OPERATORS = frozenset(
     {"prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "cidr", "wildcard"}
 )
 NUMERIC_COMPARISONS = frozenset({"=", "<", "<=", ">", ">="})
+#: SNS compares numbers from -10^9 to 10^9 only ("Numeric value matching" in the SNS Developer Guide): a
+#: filter value outside is refused, and a message value outside never matches a numeric condition.
+SNS_NUMERIC_LIMIT = 10**9
 
 
 def _numeric_problems(key: str, terms: Any) -> list[str]:
@@ -40,6 +43,8 @@ def _numeric_problems(key: str, terms: Any) -> list[str]:
         if isinstance(value, bool) or not isinstance(value, int | float):
             problems.append(f"filter on '{key}': numeric value {value!r} is not a number")
             continue
+        if abs(value) > SNS_NUMERIC_LIMIT:
+            problems.append(f"filter on '{key}': numeric value {value:g} is outside the -1e9 to 1e9 that SNS compares")
         if operator in (">", ">="):
             if lower is not None:
                 problems.append(f"filter on '{key}': more than one lower bound")

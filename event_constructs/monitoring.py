@@ -13,7 +13,9 @@ the library gets them with no extra code: watching happens once, for the whole a
 - Rules: failed invocations of their targets.
 - State machines: failed, timed out and aborted executions.
 
-Alarms notify an SNS topic encrypted with a customer-managed key.
+Alarms notify an SNS topic encrypted with a customer-managed key; the topic's policy and the key's let
+CloudWatch publish for this app's alarms only (``aws:SourceAccount`` and ``aws:SourceArn``, the alarm
+names' prefix being the dashboard name), over TLS.
 """
 
 from __future__ import annotations
@@ -74,17 +76,35 @@ class EventMonitoring(Construct):
         self.alarm_key = rotating_key(
             self, "AlarmKey", description=f"Encrypts the alarm topic of {dashboard_name}", removal_policy=removal_policy
         )
-        # CloudWatch publishes alarm notifications to the encrypted topic.
+        stack = Stack.of(self)
+        # CloudWatch publishes the notifications of this app's alarms (named with the prefix below), and only
+        # those: the account and the alarm ARN are the confused-deputy guard for the key and for the topic.
+        alarms = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:{dashboard_name}-*"
+        from_these_alarms = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": alarms},
+        }
         self.alarm_key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                conditions=from_these_alarms,
             )
         )
         self.alarm_topic = sns.Topic(
             self, "AlarmTopic", topic_name=f"{dashboard_name}-alarms", master_key=self.alarm_key, enforce_ssl=True
+        )
+        # enforce_ssl gives the topic a policy of its own (only the TLS Deny), which replaces SNS's default
+        # policy: without this Allow no alarm could publish, and every alarm would notify no one.
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAppsAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions=from_these_alarms,
+            )
         )
         self.facade = monitoring.MonitoringFacade(
             self,

@@ -110,6 +110,7 @@ class QueueConsumer(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         attempts_table: dynamodb.ITable | None = None,
         max_attempts: int | None = None,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if max_attempts is None:
@@ -166,6 +167,7 @@ class QueueConsumer(Construct):
             log_retention=log_retention,
             removal_policy=removal_policy,
             environment={**consumer_environment, **(environment or {})},
+            role_name=role_name,
         )
         self.function, self.role, self.log_group = service.function, service.role, service.log_group
         self._attach(queue, batch_size, max_batching_window, max_concurrency)

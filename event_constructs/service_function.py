@@ -32,6 +32,8 @@ class ServiceFunction(Construct):
 
     ``invoked_by`` says who calls the function synchronously (an event source mapping, a state
     machine); it goes into the reason for not giving the function an async-invoke DLQ.
+    ``role_name`` names the role (default: CloudFormation generates a name); a resource policy in
+    another stack can then name the role's ARN without a cross-stack reference.
 
     Attributes:
         function, role, log_group.
@@ -53,6 +55,7 @@ class ServiceFunction(Construct):
         layers: Sequence[lambda_.ILayerVersion] = (),
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
@@ -63,6 +66,7 @@ class ServiceFunction(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Runs {service_name or construct_id}, invoked by {invoked_by}",
+            role_name=role_name,
         )
         self.log_group.grant_write(self.role)
         self.function = lambda_.Function(

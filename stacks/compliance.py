@@ -58,15 +58,31 @@ def acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
+#: Findings of parliament (the IAM policy linter run on every identity policy by tests/stacks/test_iam_lint.py)
+#: that the app accepts: ("<stack>/<role's logical id>", parliament issue) -> reason. None today.
+PARLIAMENT_ACKNOWLEDGEMENTS: dict[tuple[str, str], str] = {}
+
+
 def acknowledgements_markdown(root: IConstruct) -> str:
-    """The acknowledgements as the table in docs/acknowledgements.md."""
+    """The acknowledgements as the tables in docs/acknowledgements.md."""
     rows = "\n".join(f"| `{path}` | `{rule}` | {reason} |" for path, rule, reason in acknowledgements(root))
+    parliament = "\n".join(
+        f"| `{path}` | `{issue}` | {reason} |" for (path, issue), reason in sorted(PARLIAMENT_ACKNOWLEDGEMENTS.items())
+    )
     return (
         "# cdk-nag acknowledgements\n\n"
         "Every finding of the AwsSolutions and Serverless packs that the app acknowledges, on the one "
         "resource it concerns, with the reason. Generated from the dev stage by "
         "`python -m stacks.compliance`; `tests/stacks/test_compliance.py` fails when this file is out of date.\n\n"
-        "| resource | rule | reason |\n|---|---|---|\n" + rows + "\n"
+        "| resource | rule | reason |\n|---|---|---|\n" + rows + "\n\n"
+        "# parliament acknowledgements\n\n"
+        "parliament lints every identity policy of both stages (`tests/stacks/test_iam_lint.py`); a finding "
+        "fails the test unless it is acknowledged here (`stacks/compliance.py`, `PARLIAMENT_ACKNOWLEDGEMENTS`).\n\n"
+        + (
+            "| role | issue | reason |\n|---|---|---|\n" + parliament + "\n"
+            if parliament
+            else "None: every identity policy passes parliament's auditors.\n"
+        )
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -36,12 +37,23 @@ class StageConfig:
     queue_retention_days: int
     dead_letter_retention_days: int
     alarms: AlarmThresholds
+    #: Names (patterns with ``*``) of the roles that send orders to order-processing: the only principals, with
+    #: the operators, whose writes the entry queue accepts.
+    order_producers: tuple[str, ...] = ()
+    #: Names (patterns) of the operators' roles: they may write to every entry point (a DLQ redrive sends as
+    #: the principal that started it; a message republished by hand).
+    operators: tuple[str, ...] = ()
+
+    def role_arns(self, names: tuple[str, ...]) -> list[str]:
+        """The ARNs of the roles ``names`` in the deploying account (patterns stay patterns)."""
+        return [f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{name}" for name in names]
 
     @property
     def is_production(self) -> bool:
         return self.name == "prod"
 
 
+_ROLE_NAME = re.compile(r"[\w+=,.@*-]{1,64}")
 _REMOVAL_POLICIES = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
 _LOG_RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -66,6 +78,10 @@ def load_stage_config(scope: Construct) -> StageConfig:
         problems.append(f"removal_policy must be one of {sorted(_REMOVAL_POLICIES)}")
     if raw.get("log_retention_days") not in _LOG_RETENTION:
         problems.append(f"log_retention_days must be one of {sorted(_LOG_RETENTION)}")
+    for key in ("order_producers", "operators"):
+        names = raw.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) and _ROLE_NAME.fullmatch(n) for n in names):
+            problems.append(f"{key} must be a list of IAM role names (letters, digits, +=,.@_- and * for any run)")
     if problems:
         raise ValueError(f"stage '{name}' in cdk.json: " + "; ".join(problems))
     return StageConfig(
@@ -76,4 +92,6 @@ def load_stage_config(scope: Construct) -> StageConfig:
         queue_retention_days=int(raw["queue_retention_days"]),
         dead_letter_retention_days=int(raw["dead_letter_retention_days"]),
         alarms=AlarmThresholds(**raw["alarms"]),
+        order_producers=tuple(raw.get("order_producers", [])),
+        operators=tuple(raw.get("operators", [])),
     )

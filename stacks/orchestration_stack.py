@@ -100,6 +100,10 @@ class OrdersOrchestrationStack(Stack):
         self.router.add_state_machine_target(rule, self.state_machine, input_mapping=HIGH_VALUE_INPUT)
         self._schema_registry()
         self._replay_function()
+        # Only its producers may put events on the bus: order_processor (granted by the processing stack),
+        # the operators, and the replay function's role, in case a replay is judged by the bus policy as the
+        # principal that started it (its own policy allows no PutEvents, so this gives it nothing more).
+        self.router.accept_writes_only_from(self.replay.role.role_arn, *stage.role_arns(stage.operators))
 
     def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack, **env: str) -> ServiceFunction:
         task = ServiceFunction(
@@ -161,8 +165,9 @@ class OrdersOrchestrationStack(Stack):
         reserve = self._task_function("ReserveInventory", "reserve_inventory", data)
         release = self._task_function("ReleaseInventory", "release_inventory", data)
         manager = self._task_function("AssignAccountManager", "assign_account_manager", data)
-        for writer in (reserve, release, manager):
-            data.workflow_table.grant_read_write_data(writer.function)
+        for claims in (reserve, release):  # a conditional write, and a read when another execution decided
+            data.workflow_table.grant(claims.function, "dynamodb:UpdateItem", "dynamodb:GetItem")
+        data.workflow_table.grant(manager.function, "dynamodb:UpdateItem")
 
         rejected = sfn.Fail(
             self, "Rejected as fraud", error="FraudSuspected", cause="Fraud screening rejected the order"
@@ -382,8 +387,13 @@ class OrdersOrchestrationStack(Stack):
             environment={"ARCHIVE_ARN": archive.archive_arn, "BUS_ARN": self.router.bus.event_bus_arn},
         )
         replays = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:replay/*"
+        # StartReplay is authorised on the archive, the destination bus and the new replay (IAM's service
+        # authorization reference lists all three as its resource types; parliament caught the first alone).
         self.replay.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["events:StartReplay"], resources=[archive.archive_arn])
+            iam.PolicyStatement(
+                actions=["events:StartReplay"],
+                resources=[archive.archive_arn, self.router.bus.event_bus_arn, replays],
+            )
         )
         self.replay.function.add_to_role_policy(
             iam.PolicyStatement(actions=["events:DescribeReplay", "events:CancelReplay"], resources=[replays])
@@ -392,6 +402,6 @@ class OrdersOrchestrationStack(Stack):
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/*]",
                 reason=f"ArchiveReplay names each replay at run time (the window it replays of {ARCHIVE_NAME}), so "
-                "DescribeReplay and CancelReplay can only name replay/*",
+                "StartReplay, DescribeReplay and CancelReplay can only name replay/*",
             )
         )

@@ -119,11 +119,18 @@ class OrderProcessingStack(Stack):
                 "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
                 "ORDERS_BUS_NAME": router.bus.event_bus_name,
             },
+            # Named, so that the bus's policy (in the orchestration stack) can name it without a reference back.
+            role_name=f"orders-{stage.name}-order-processor",
             **consumer_options,
         )
-        data.orders_table.grant_read_write_data(self.order_processor.function)
+        data.orders_table.grant(self.order_processor.function, "dynamodb:GetItem", "dynamodb:UpdateItem")
         self.order_events.grant_publish(self.order_processor.function)
         router.grant_put_events(self.order_processor.function)
+        # The entry points accept writes only from their producers (and the operators): nobody else in the
+        # account, whatever their own policies allow, can put an order event past order_processor's checks.
+        operators = stage.role_arns(stage.operators)
+        self.order_queue.accept_writes_only_from(*stage.role_arns(stage.order_producers), *operators)
+        self.order_events.accept_writes_only_from(*operators)
 
         # MessageGroupId = account_id keeps each account's updates in order;
         # MessageDeduplicationId = transaction_id drops a resent transaction.
@@ -148,7 +155,15 @@ class OrderProcessingStack(Stack):
             environment={"BALANCES_TABLE": data.balances_table.table_name},
             **consumer_options,
         )
-        data.balances_table.grant_read_write_data(self.balance_updater.function)
+        # The ledger entry and the balance in one transaction (PutItem, UpdateItem, ConditionCheckItem for a
+        # refund's charge); GetItem to tell a resend with another amount, and a done record.
+        data.balances_table.grant(
+            self.balance_updater.function,
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:GetItem",
+        )
 
         self._event_consumers(stage, data, consumer_options)
 
@@ -167,8 +182,9 @@ class OrderProcessingStack(Stack):
             },
             **consumer_options,
         )
-        data.payments_table.grant_read_write_data(self.payment.function)
+        data.payments_table.grant(self.payment.function, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
         self.balance_queue.grant_send_messages(self.payment.function)
+        self.balance_queue.accept_writes_only_from(*stage.role_arns(stage.operators))
 
         self.notification = QueueConsumer(
             self,
@@ -180,7 +196,7 @@ class OrderProcessingStack(Stack):
             environment={"NOTIFICATIONS_TABLE": data.notifications_table.table_name},
             **consumer_options,
         )
-        data.notifications_table.grant_read_write_data(self.notification.function)
+        data.notifications_table.grant(self.notification.function, "dynamodb:PutItem")
 
         self.analytics = QueueConsumer(
             self,

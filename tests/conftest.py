@@ -15,9 +15,26 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
+from collections.abc import Iterator
+
 import pytest
 
+from tests.aws_calls import CallRecorder, recording
 from tests.cdk_app import SynthesizedApp, synthesize
+
+#: Tests that judge what the whole session recorded (tests.aws_calls) run after every other test.
+AFTER_THE_HANDLER_TESTS = "after_the_handler_tests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_calls() -> Iterator[CallRecorder]:
+    """The AWS calls every handler made during the session (see tests.aws_calls)."""
+    with recording() as recorder:
+        yield recorder
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker(AFTER_THE_HANDLER_TESTS) is not None)
 
 
 @pytest.fixture(scope="session")

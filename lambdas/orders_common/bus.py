@@ -3,7 +3,16 @@
 PutEvents can accept a request and still fail some entries (``FailedEntryCount``). Failed
 entries are retried with backoff; any that still fail raise :class:`PutEventsError` naming
 each one, so nothing is dropped silently. An event over EventBridge's 256 KB entry limit is
-refused before any is put, with :class:`~orders_common.errors.PayloadTooLargeError`.
+refused before any is put, with :class:`~orders_common.errors.PayloadTooLargeError`. Events are
+put in requests of at most 10 entries whose sizes add up to at most 256 KB, the two limits of one
+PutEvents request, each entry sized as EventBridge sizes it ("Calculating PutEvents event entry
+size" in the EventBridge User Guide: Time 14 bytes, then the UTF-8 bytes of Source, DetailType,
+Detail and each of Resources).
+
+Example:
+    >>> big, small = BusEvent("Big", {"pad": "x" * 200_000}), BusEvent("Small", {})
+    >>> [len(request) for request in requests([big, small, big, small])]
+    [2, 2]
 """
 
 from __future__ import annotations
@@ -25,8 +34,9 @@ ORDERS_SOURCE = "com.myapp.orders"
 ORDER_CREATED = "OrderCreated"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 PUT_EVENTS_MAX_ENTRIES = 10
-#: EventBridge's limit on one PutEvents entry (Source + DetailType + Detail, UTF-8 bytes).
+#: EventBridge's limit on one PutEvents entry, and on the entries of one request together (UTF-8 bytes).
 PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024
+PUT_EVENTS_MAX_REQUEST_BYTES = PUT_EVENTS_MAX_ENTRY_BYTES
 #: Entries failing with these codes may pass on a retry; others (a malformed entry) will not.
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
 
@@ -66,6 +76,36 @@ class BusEvent:
     source: str = ORDERS_SOURCE
 
 
+def _entry(event: BusEvent, bus_name: str = "") -> dict[str, Any]:
+    return {
+        "EventBusName": bus_name,
+        "Source": event.source,
+        "DetailType": event.detail_type,
+        "Detail": json.dumps(event.detail, separators=(",", ":")),
+    }
+
+
+def entry_size(entry: Mapping[str, Any]) -> int:
+    """The size EventBridge counts for one PutEvents entry."""
+    size = 14 if entry.get("Time") is not None else 0
+    size += sum(len(str(entry[field]).encode()) for field in ("Source", "DetailType", "Detail") if field in entry)
+    return size + sum(len(resource.encode()) for resource in entry.get("Resources") or ())
+
+
+def requests(events: Sequence[BusEvent]) -> list[list[BusEvent]]:
+    """``events`` in order, cut into requests within both limits of PutEvents (entries and total size)."""
+    cut: list[list[BusEvent]] = []
+    size = 0
+    for event in events:
+        event_size = entry_size(_entry(event))
+        if not cut or len(cut[-1]) == PUT_EVENTS_MAX_ENTRIES or size + event_size > PUT_EVENTS_MAX_REQUEST_BYTES:
+            cut.append([])
+            size = 0
+        cut[-1].append(event)
+        size += event_size
+    return cut
+
+
 class PutEventsError(Exception):
     def __init__(self, failed: list[tuple[BusEvent, str, str]]) -> None:
         self.failed = failed
@@ -97,8 +137,8 @@ class BusPublisher:
             self._check_size(event)
         event_ids: list[str] = []
         failed: list[tuple[BusEvent, str, str]] = []
-        for start in range(0, len(events), PUT_EVENTS_MAX_ENTRIES):
-            chunk_ids, chunk_failed = self._put_chunk(list(events[start : start + PUT_EVENTS_MAX_ENTRIES]))
+        for request in requests(events):
+            chunk_ids, chunk_failed = self._put_chunk(request)
             event_ids += chunk_ids
             failed += chunk_failed
         if failed:
@@ -128,8 +168,7 @@ class BusPublisher:
         return event_ids, permanent + retryable
 
     def _check_size(self, event: BusEvent) -> None:
-        entry = self._entry(event)
-        size = sum(len(entry[field].encode()) for field in ("Source", "DetailType", "Detail"))
+        size = entry_size(self._entry(event))
         if size > PUT_EVENTS_MAX_ENTRY_BYTES:
             raise PayloadTooLargeError(
                 f"{event.detail_type} event is {size} bytes (source, detail-type and detail); "
@@ -137,9 +176,4 @@ class BusPublisher:
             )
 
     def _entry(self, event: BusEvent) -> dict[str, Any]:
-        return {
-            "EventBusName": self._bus_name,
-            "Source": event.source,
-            "DetailType": event.detail_type,
-            "Detail": json.dumps(event.detail, separators=(",", ":")),
-        }
+        return _entry(event, self._bus_name)

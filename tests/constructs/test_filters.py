@@ -22,6 +22,7 @@ SCHEMA = {"properties": {"event_type": {}, "amount": {}, "customer": {"propertie
         {"event_type": [{"anything-but": ["order.deleted"]}]},
         {"event_type": [{"anything-but": {"prefix": "internal."}}]},
         {"event_type": ["order.created", None]},
+        {"amount": [{"numeric": [">=", -1_000_000_000, "<=", 1_000_000_000]}]},
     ],
 )
 def test_valid_attribute_policies(policy: dict[str, Any]) -> None:
@@ -43,6 +44,8 @@ def test_valid_attribute_policies(policy: dict[str, Any]) -> None:
         ({"amount": [{"numeric": ["~", 1]}]}, "unknown numeric operator '~'"),
         ({"amount": [{"numeric": [">", "1"]}]}, "is not a number"),
         ({"amount": [{"numeric": [">"]}]}, "operator/value pairs"),
+        ({"amount": [{"numeric": ["<", 1_000_000_000.5]}]}, "outside the -1e9 to 1e9 that SNS compares"),
+        ({"amount": [{"numeric": [">", -2e9]}]}, "outside the -1e9 to 1e9"),
         ({"event_type": [{"prefix": ""}]}, "prefix takes a non-empty string"),
         ({"event_type": [{"startswith": "order."}]}, "unknown operator 'startswith'"),
         ({"event_type": [{"prefix": "a", "suffix": "b"}]}, "one operator"),
@@ -69,3 +72,12 @@ def test_body_policies_nest_and_are_checked_against_the_schema() -> None:
 
 def test_without_a_schema_body_keys_are_not_checked() -> None:
     assert filter_policy_problems({"anything": {"goes": ["x"]}}, scope="body") == []
+
+
+def test_every_amount_an_order_may_carry_is_a_number_sns_compares() -> None:
+    """The order model's money limit and SNS's numeric range agree, so the payment filter (amount >= 0)
+    sees every valid order: a total above 10^9 would never match a numeric condition (issue 19)."""
+    from event_constructs.filters import SNS_NUMERIC_LIMIT
+    from orders_common.limits import MONEY_MAX
+
+    assert MONEY_MAX <= SNS_NUMERIC_LIMIT

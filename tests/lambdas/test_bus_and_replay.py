@@ -11,7 +11,14 @@ import pytest
 from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
 from replay.replayer import ArchiveReplayer, ReplayWindowError
 
-from orders_common.bus import BusEvent, BusPublisher, PutEventsError
+from orders_common.bus import (
+    PUT_EVENTS_MAX_ENTRY_BYTES,
+    PUT_EVENTS_MAX_REQUEST_BYTES,
+    BusEvent,
+    BusPublisher,
+    PutEventsError,
+    entry_size,
+)
 
 DETAIL = {
     "order_id": "o-1",
@@ -71,6 +78,24 @@ def test_more_than_ten_events_are_put_in_chunks() -> None:
     assert [len(call) for call in client.calls] == [10, 10, 3]
 
 
+def test_requests_stay_within_256_kb_in_all_whatever_the_entries_weigh() -> None:
+    """AWS limits one PutEvents request to 256 KB of entries in all, not only to 10 entries (issue 19)."""
+    client = FlakyEvents({})
+    padding = "x" * (PUT_EVENTS_MAX_ENTRY_BYTES // 3)  # each entry about a third of the limit
+    events = [BusEvent("OrderCreated", {**DETAIL, "order_id": f"o-{i}", "note": padding}) for i in range(7)]
+    ids = BusPublisher(client, "orders").put(events)
+    assert len(ids) == 7
+    assert [len(call) for call in client.calls] == [2, 2, 2, 1]  # three together exceed 256 KB with their other fields
+    assert all(sum(entry_size(entry) for entry in call) <= PUT_EVENTS_MAX_REQUEST_BYTES for call in client.calls)
+    assert [json.loads(e["Detail"])["order_id"] for call in client.calls for e in call] == [f"o-{i}" for i in range(7)]
+
+
+def test_an_entry_is_sized_as_eventbridge_sizes_it() -> None:
+    """Time counts 14 bytes; Source, DetailType, Detail and each resource their UTF-8 bytes."""
+    entry = {"Time": 1, "Source": "src", "DetailType": "ü", "Detail": "{}", "Resources": ["arn:a", "é"]}
+    assert entry_size(entry) == 14 + 3 + 2 + 2 + 5 + 2
+
+
 def test_an_order_created_detail_that_breaks_the_schema_is_not_put() -> None:
     client = FlakyEvents({})
     with pytest.raises(SchemaValidationError):
@@ -107,3 +132,19 @@ def test_a_malformed_window_is_refused_before_anything_starts(start: datetime, e
 
     with pytest.raises(ReplayWindowError, match=problem):
         ArchiveReplayer(NoCalls()).replay("arn:archive", "arn:bus", start, end)
+
+
+def test_the_replay_function_replays_the_window_it_is_given(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from replay import handler
+
+    from tests.lambdas.sqs_harness import FakeLambdaContext
+
+    client = boto3.client("events")
+    bus_arn = client.create_event_bus(Name="orders")["EventBusArn"]
+    archive_arn = client.create_archive(ArchiveName="all-order-events", EventSourceArn=bus_arn)["ArchiveArn"]
+    monkeypatch.setenv("ARCHIVE_ARN", archive_arn)
+    monkeypatch.setenv("BUS_ARN", bus_arn)
+    now = datetime.now(UTC)
+    window = {"start": (now - timedelta(hours=2)).isoformat(), "end": now.isoformat(), "name": "by-the-function"}
+    outcome = handler.lambda_handler(window, FakeLambdaContext())
+    assert (outcome["name"], outcome["state"], outcome["fraction_done"]) == ("by-the-function", "COMPLETED", 1.0)

@@ -94,7 +94,7 @@ def main(outdir: str) -> None:
                 "stacks": [s.stack_name for s in assembly.stacks],
                 "resources": len(assembly.get_stack_by_name("ConsumerApp").template["Resources"]),
                 "refused_problems": refused,
-                "layer": cdk.Stack.of(stack).resolve(powertools_layer_arn()) is not None,
+                "layer": cdk.Stack.of(stack).resolve(powertools_layer_arn(stack)) is not None,
             }
         )
     )
