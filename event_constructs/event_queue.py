@@ -22,7 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
-from event_constructs.writers import WritersOnly
+from event_constructs.writers import WritersOnly, restrict
 
 FIFO_SUFFIX = ".fifo"
 DLQ_SUFFIX = "-dlq"
@@ -78,17 +78,16 @@ class QueueWithDeadLetterQueue:
         """
         if not isinstance(self.queue, sqs.Queue):
             raise ValueError(f"{self.queue_name}: an existing queue's policy is its owner's; restrict it there")
-        if self._writers_only is None:
-            self._writers_only = WritersOnly(
-                self.queue,
-                self.queue.add_to_resource_policy,
-                ["sqs:SendMessage"],
-                [self.queue.queue_arn],
-                sources=sources,
-            )
-            for grantee in self._senders():
-                self._writers_only.allow_grantee(grantee)
-        self._writers_only.allow(*principal_arns)
+        self._writers_only = restrict(
+            self._writers_only,
+            self.queue,
+            self.queue.add_to_resource_policy,
+            ["sqs:SendMessage"],
+            [self.queue.queue_arn],
+            grantees=self._senders(),
+            principal_arns=principal_arns,
+            sources=sources,
+        )
         return self._writers_only
 
     def _senders(self) -> list[iam.IGrantable]:

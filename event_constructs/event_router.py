@@ -27,7 +27,7 @@ from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.input_transform import InputMapping, input_template_problems
-from event_constructs.writers import WritersOnly
+from event_constructs.writers import WritersOnly, restrict
 
 MAX_RETRY_ATTEMPTS = 185
 MIN_EVENT_AGE = Duration.seconds(60)
@@ -137,13 +137,15 @@ class EventRouter(Construct):
         """
         if not isinstance(self.bus, events.EventBus):
             raise ValueError("an existing bus's policy is its owner's; restrict it there")
-        if self._writers_only is None:
-            self._writers_only = WritersOnly(
-                self.bus, self.bus.add_to_resource_policy, ["events:PutEvents"], [self.bus.event_bus_arn]
-            )
-            for grantee in self._producers:
-                self._writers_only.allow_grantee(grantee)
-        self._writers_only.allow(*principal_arns)
+        self._writers_only = restrict(
+            self._writers_only,
+            self.bus,
+            self.bus.add_to_resource_policy,
+            ["events:PutEvents"],
+            [self.bus.event_bus_arn],
+            grantees=self._producers,
+            principal_arns=principal_arns,
+        )
         return self._writers_only
 
     def add_state_machine_target(

@@ -32,7 +32,7 @@ from event_constructs._validation import PropsProblems
 from event_constructs.event_queue import EventQueue
 from event_constructs.filters import attribute_filters, body_filters, filter_policy_problems
 from event_constructs.keys import rotating_key
-from event_constructs.writers import WritersOnly
+from event_constructs.writers import WritersOnly, restrict
 
 DELIVERY_DLQ_SUFFIX = "-delivery-dlq"
 
@@ -143,13 +143,15 @@ class FanOutTopic(Construct):
         """
         if not isinstance(self.topic, sns.Topic):
             raise ValueError("an existing topic's policy is its owner's; restrict it there")
-        if self._writers_only is None:
-            self._writers_only = WritersOnly(
-                self.topic, self.topic.add_to_resource_policy, ["sns:Publish"], [self.topic.topic_arn]
-            )
-            for grantee in self._publishers:
-                self._writers_only.allow_grantee(grantee)
-        self._writers_only.allow(*principal_arns)
+        self._writers_only = restrict(
+            self._writers_only,
+            self.topic,
+            self.topic.add_to_resource_policy,
+            ["sns:Publish"],
+            [self.topic.topic_arn],
+            grantees=self._publishers,
+            principal_arns=principal_arns,
+        )
         for queue in self.queues.values():
             queue.accept_writes_only_from(*principal_arns, sources=[self.topic.topic_arn])
         return self._writers_only

@@ -108,3 +108,24 @@ class WritersOnly:
                 "without a reference back to that stack; give the role a role_name, or name its ARN with allow()"
             )
         self.allow(f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{name}")
+
+
+def restrict(
+    current: WritersOnly | None,
+    owner: Construct,
+    add_to_resource_policy: Callable[[iam.PolicyStatement], Any],
+    actions: Sequence[str],
+    resources: Sequence[str],
+    *,
+    grantees: Sequence[iam.IGrantable],
+    principal_arns: Sequence[str],
+    sources: Sequence[str] = (),
+) -> WritersOnly:
+    """The restriction of a construct's resource (made on the first call, with the grantees so far), with
+    ``principal_arns`` allowed too: what each construct's ``accept_writes_only_from`` does."""
+    if current is None:
+        current = WritersOnly(owner, add_to_resource_policy, actions, resources, sources=sources)
+        for grantee in grantees:
+            current.allow_grantee(grantee)
+    current.allow(*principal_arns)
+    return current

@@ -11,8 +11,8 @@ The recording runs for the whole test session (a session fixture in ``tests/conf
 test run on its own can have the handler tests recorded in a subprocess.
 
 Example:
-    >>> actions_of("dynamodb", "TransactWriteItems", {"TransactItems": [{"Put": {}}, {"ConditionCheck": {}}]})
-    {'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'}
+    >>> sorted(actions_of("dynamodb", "TransactWriteItems", {"TransactItems": [{"Put": {}}, {"ConditionCheck": {}}]}))
+    ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem']
     >>> actions_of("sqs", "SendMessageBatch", {})
     {'sqs:SendMessage'}
 """

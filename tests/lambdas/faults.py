@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -56,3 +57,39 @@ def count_successes(client: Any, operation: str, counter: Callable[[dict[str, An
 
     client.meta.events.register(f"before-parameter-build.{service}.{operation}", remember)
     client.meta.events.register(f"after-call.{service}.{operation}", done)
+
+
+class Killed(BaseException):
+    """The invocation timed out mid-attempt: nothing after this point runs, not even ``except Exception``."""
+
+
+def killed_at_every_attempt(env: Any, handler: Any, client: Any, operation: str, attempts: int) -> None:
+    """Deliver ``attempts`` times, each invocation killed at its call of ``operation`` (nothing is deleted)."""
+
+    def kill(**_: Any) -> None:
+        raise Killed
+
+    event_name = f"before-call.{client.meta.service_model.endpoint_prefix}.{operation}"
+    client.meta.events.register(event_name, kill)
+    try:
+        for _ in range(attempts):
+            with contextlib.suppress(Killed):
+                env.deliver(handler)
+            env.let_every_visibility_timeout_pass()
+    finally:
+        client.meta.events.unregister(event_name, kill)
+
+
+def succeeded_on_the_last_attempt_then_killed(env: Any, handler: Any, failed_attempts: int) -> None:
+    """Deliver until the record's last attempt (the failures before it already arranged), which succeeds, and
+    the invocation is then killed before the batch is deleted: the record comes back with its effect done."""
+    for _ in range(failed_attempts):
+        assert len(env.deliver(handler).failed_ids) == 1
+        env.let_time_pass()
+
+    def killed_after_the_work(event: dict[str, Any], context: Any) -> Any:
+        handler(event, context)
+        raise TimeoutError("Task timed out after 30.00 seconds")
+
+    env.deliver(killed_after_the_work)  # the whole batch stays: the invocation failed
+    env.let_every_visibility_timeout_pass()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -11,7 +10,12 @@ import boto3
 
 from balance_updater import handler
 from stacks.processing_stack import MAX_ATTEMPTS
-from tests.lambdas.faults import count_successes, fail_calls
+from tests.lambdas.faults import (
+    count_successes,
+    fail_calls,
+    killed_at_every_attempt,
+    succeeded_on_the_last_attempt_then_killed,
+)
 from tests.lambdas.sqs_harness import QueueHarness
 
 
@@ -283,16 +287,7 @@ def test_an_update_applied_on_its_last_attempt_then_killed_is_done_not_dead_lett
         handler.runtime().ledger._client, "TransactWriteItems", times=MAX_ATTEMPTS - 1, code="ThrottlingException"
     )
     send(balance_env, "a-1", "o-1.charge", "-10.00")
-    for _ in range(MAX_ATTEMPTS - 1):
-        assert len(balance_env.deliver(handler.lambda_handler).failed_ids) == 1
-        balance_env.let_time_pass()
-
-    def killed_after_the_work(event: dict[str, Any], context: Any) -> Any:
-        handler.lambda_handler(event, context)
-        raise TimeoutError("Task timed out after 30.00 seconds")
-
-    balance_env.deliver(killed_after_the_work)  # the whole batch stays: the invocation failed
-    balance_env.let_every_visibility_timeout_pass()
+    succeeded_on_the_last_attempt_then_killed(balance_env, handler.lambda_handler, MAX_ATTEMPTS - 1)
     balance_env.drain(handler.lambda_handler)
     assert ledger("a-1") == ["o-1.charge"]
     assert balance("a-1") == Decimal("-10.00")
@@ -303,20 +298,9 @@ def test_an_update_applied_on_its_last_attempt_then_killed_is_done_not_dead_lett
 def test_a_record_killed_on_every_attempt_is_still_dead_lettered_when_nothing_was_applied(
     balance_env: QueueHarness,
 ) -> None:
-    class Killed(BaseException):
-        """The invocation timed out mid-attempt: nothing after this point runs, not even except clauses."""
-
-    def kill(**_: Any) -> None:
-        raise Killed
-
     send(balance_env, "a-1", "o-2.charge", "-10.00")
-    client = handler.runtime().ledger._client
-    client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
-    for _ in range(MAX_ATTEMPTS + 1):
-        with contextlib.suppress(Killed):
-            balance_env.deliver(handler.lambda_handler)
-        balance_env.let_every_visibility_timeout_pass()
-    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", kill)
+    ledger_client = handler.runtime().ledger._client
+    killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()
     assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
@@ -340,22 +324,11 @@ def test_a_resend_with_another_amount_that_ran_out_of_attempts_is_not_taken_for_
     """Found by trying to break the claims: a resend of an applied transaction with another amount, killed
     until out of attempts, was acknowledged as done because its transaction id was in the ledger."""
 
-    class Killed(BaseException):
-        """The invocation timed out mid-attempt."""
-
-    def kill(**_: Any) -> None:
-        raise Killed
-
     send(balance_env, "a-1", "o-4.charge", "-10.00")
     balance_env.drain(handler.lambda_handler)
     send(balance_env, "a-1", "o-4.charge", "-20.00", dedup="resent")
-    client = handler.runtime().ledger._client
-    client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
-    for _ in range(MAX_ATTEMPTS + 1):
-        with contextlib.suppress(Killed):
-            balance_env.deliver(handler.lambda_handler)
-        balance_env.let_every_visibility_timeout_pass()
-    client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", kill)
+    ledger_client = handler.runtime().ledger._client
+    killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()
     assert json.loads(dead["Body"])["amount"] == "-20.00"

@@ -14,7 +14,7 @@ from orders_common.limits import IDENTIFIER_MAX_LENGTH
 from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.conftest import received
 from tests.lambdas.events import order_event, send_raw
-from tests.lambdas.faults import fail_calls
+from tests.lambdas.faults import fail_calls, succeeded_on_the_last_attempt_then_killed
 from tests.lambdas.sqs_harness import QueueHarness
 
 
@@ -220,16 +220,7 @@ def test_a_charge_sent_on_the_last_attempt_then_killed_is_done_not_dead_lettered
     of attempts and was dead-lettered as exhausted, though its effect was there."""
     fail_calls(handler.runtime().apply.__self__._table.meta.client, "PutItem", times=MAX_ATTEMPTS - 1)  # type: ignore[attr-defined]
     send_raw(payment_env.sqs, payment_env.queue_url, order_event())
-    for _ in range(MAX_ATTEMPTS - 1):
-        assert len(payment_env.deliver(handler.lambda_handler).failed_ids) == 1
-        payment_env.let_time_pass()
-
-    def killed_after_the_work(event: dict[str, Any], context: Any) -> Any:
-        handler.lambda_handler(event, context)
-        raise TimeoutError("Task timed out after 30.00 seconds")
-
-    payment_env.deliver(killed_after_the_work)  # the whole batch stays: the invocation failed
-    payment_env.let_every_visibility_timeout_pass()
+    succeeded_on_the_last_attempt_then_killed(payment_env, handler.lambda_handler, MAX_ATTEMPTS - 1)
     payment_env.drain(handler.lambda_handler)
     assert payments()["o-1"]["status"] == "CHARGE_SENT"
     assert payment_env.dead_letters() == []
