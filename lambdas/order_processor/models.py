@@ -5,9 +5,9 @@ Their limits (identifiers, money, texts) are the system's, from :mod:`orders_com
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from orders_common.limits import (
     MAX_ITEMS_PER_ORDER,
@@ -22,7 +22,8 @@ from orders_common.limits import (
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Tolerant: fields a producer adds (``retry_count``, say) are ignored; the ones read are strict.
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class OrderLine(_Message):
@@ -32,7 +33,11 @@ class OrderLine(_Message):
 
 
 class OrderCreated(_Message):
-    """A customer placed an order."""
+    """A customer placed an order.
+
+    ``amount`` is read as the order's ``total`` when ``total`` is absent (the shape some producers
+    send); both present and different is poison.
+    """
 
     event_type: Literal["order.created"]
     order_id: Identifier
@@ -41,6 +46,21 @@ class OrderCreated(_Message):
     total: Money
     currency: Currency = "USD"
     items: list[OrderLine] = Field(default_factory=list, max_length=MAX_ITEMS_PER_ORDER)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_is_the_total(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "amount" not in data:
+            return data
+        if "total" not in data:
+            return {**data, "total": data["amount"]}
+        try:
+            total, amount = _money.validate_python(data["total"]), _money.validate_python(data["amount"])
+        except ValidationError:
+            return data  # the total's own problem is reported by its field
+        if total != amount:
+            raise ValueError(f"total ({total}) and amount ({amount}) differ; send one, or both the same")
+        return data
 
 
 class OrderCancelled(_Message):
@@ -61,6 +81,10 @@ class OrderUpdated(_Message):
     internal: bool = False
 
 
+_money: TypeAdapter[Any] = TypeAdapter(Money)
+
 OrderMessageType = OrderCreated | OrderCancelled | OrderUpdated
+#: The event types order-processing acts on; any other well-formed type is acknowledged and counted.
+ORDER_MESSAGE_TYPES = ("order.created", "order.cancelled", "order.updated")
 OrderMessage = Annotated[OrderMessageType, Field(discriminator="event_type")]
 order_message_adapter: TypeAdapter[OrderMessageType] = TypeAdapter(OrderMessage)

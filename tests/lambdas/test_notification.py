@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -48,3 +49,53 @@ def test_a_poison_event_is_dead_lettered_and_the_rest_recorded(notification_env:
     assert list(notifications()) == ["o-2/order.created"]
     (dead,) = notification_env.dead_letters()
     assert "invalid order event" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+
+
+# --- Tolerant reader (issue 15) ----------------------------------------------------------------------
+
+
+def test_internal_events_are_refused_whatever_the_filter_let_through(notification_env: QueueHarness) -> None:
+    """The filter excludes the ``internal`` attribute; an internal update published without it reached the
+    consumer and was notified to the customer. The consumer itself refuses it, by body or by attribute."""
+    by_body = order_event("order.updated", order_id="o-1", amount=None, internal=True, note="margin too low")
+    notification_env.sqs.send_message(  # no attributes at all: the filter could not have stopped it
+        QueueUrl=notification_env.queue_url, MessageBody=by_body.model_dump_json(exclude_none=True)
+    )
+    by_attribute = order_event("order.updated", order_id="o-2", amount=None, note="stock count")
+    notification_env.sqs.send_message(
+        QueueUrl=notification_env.queue_url,
+        MessageBody=by_attribute.model_dump_json(exclude_none=True),
+        MessageAttributes={"internal": {"DataType": "String", "StringValue": "true"}},
+    )
+    assert notification_env.deliver(handler.lambda_handler).failed_ids == []
+    assert notifications() == {}
+    assert notification_env.dead_letters() == [] and notification_env.depth() == 0
+
+
+def test_an_event_type_notification_does_not_handle_is_acknowledged(notification_env: QueueHarness) -> None:
+    """``order.shipped`` passes the ``prefix "order."`` filter; it was dead-lettered as poison."""
+    body = {**json.loads(order_event().model_dump_json(exclude_none=True)), "event_type": "order.shipped"}
+    send_raw(notification_env.sqs, notification_env.queue_url, json.dumps(body))
+    assert notification_env.deliver(handler.lambda_handler).failed_ids == []
+    assert notifications() == {}
+    assert notification_env.dead_letters() == []
+
+
+def test_an_event_without_id_time_or_correlation_gets_them_derived_and_is_notified_once(
+    notification_env: QueueHarness,
+) -> None:
+    """The shape a producer publishing straight to the topic sends (event_type, order_id, amount): it was
+    dead-lettered because event_id, occurred_at and correlation_id were missing."""
+    bare = {"event_type": "order.created", "order_id": "o-9", "customer_id": "c-1", "amount": 120.5}
+    for _ in range(2):  # and SNS delivers it twice
+        notification_env.sqs.send_message(
+            QueueUrl=notification_env.queue_url,
+            MessageBody=json.dumps(bare),
+            MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.created"}},
+        )
+    notification_env.drain(handler.lambda_handler)
+    (record,) = notifications().values()
+    assert record["notification_id"] == "o-9/order.created"  # the deterministic id: the same on every delivery
+    assert record["message"] == "We received your order o-9 for 120.50 USD."
+    assert record["correlation_id"]  # the message id, as no correlation id was given
+    assert notification_env.dead_letters() == []
