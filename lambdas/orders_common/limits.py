@@ -143,7 +143,7 @@ def iso_timestamp(text: str) -> str:
 
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 #: When something happened: ISO 8601 with an offset.
-Timestamp = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(iso_timestamp)]
+Timestamp = Annotated[str, AfterValidator(iso_timestamp)]
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH), AfterValidator(carriable)]
 TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=EVENT_ID_PATTERN)]
