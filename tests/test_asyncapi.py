@@ -47,7 +47,10 @@ def test_the_choreography_is_all_there(drawn: dict[str, Any]) -> None:
     subscribers = drawn["operations"]["publishOrderEvent"]["bindings"]["sns"]["consumers"]
     by_queue = {s["endpoint"]["name"]: s for s in subscribers}
     assert by_queue["payment-processing"]["x-filterPolicy"]["event_type"] == ["order.created", "order.cancelled"]
-    assert "filterPolicy" not in by_queue["analytics-ingestion"] and "x-filterPolicy" not in by_queue["analytics-ingestion"]
+    assert (
+        "filterPolicy" not in by_queue["analytics-ingestion"]
+        and "x-filterPolicy" not in by_queue["analytics-ingestion"]
+    )
     fifo = drawn["channels"]["balanceUpdatesFifo"]["bindings"]["sqs"]["queue"]
     assert (fifo["fifoQueue"], fifo["deduplicationScope"], fifo["fifoThroughputLimit"]) == (
         True,
