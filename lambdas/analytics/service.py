@@ -31,19 +31,20 @@ def lake_line(record: SQSRecord) -> dict[str, Any]:
     without an id is keyed by its message id.
     """
     delivery = unwrap(record)
-    event = completed(delivery)
+    derived = completed(delivery)
     return {
-        "event_id": str(event.get("event_id") or f"sns:{delivery.message_id}"),
+        "event_id": str(derived.get("event_id") or f"sns:{delivery.message_id}"),
         "message_id": delivery.message_id,
         "published_at": delivery.published_at,
-        "event_type": delivery.attributes.get("event_type") or event.get("event_type"),
+        "occurred_at": derived["occurred_at"],
+        "event_type": delivery.attributes.get("event_type") or derived.get("event_type"),
         "attributes": delivery.attributes,
-        "event": event,
+        "event": delivery.body,  # as it was sent
     }
 
 
 def _day(line: dict[str, Any], record: SQSRecord) -> str:
-    for stamp in (line["event"].get("occurred_at"), line["published_at"]):
+    for stamp in (line["occurred_at"], line["published_at"]):
         if isinstance(stamp, str):
             try:
                 return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d")

@@ -161,7 +161,7 @@ def completed(delivery: Delivery) -> dict[str, Any]:
 
     An event is internal when its body or its ``internal`` attribute says so.
     """
-    event = dict(delivery.body)
+    event = {name: value for name, value in delivery.body.items() if value is not None}  # null: not sent
     event_type, order_id = event.get("event_type"), event.get("order_id")
     if "event_id" not in event and isinstance(order_id, str) and isinstance(event_type, str):
         update_id = event.get("update_id")
