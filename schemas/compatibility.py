@@ -5,9 +5,9 @@ field (``$ref`` resolved, unions matched by their members' titles), a new schema
 
 - remove or rename a field, or a member of a union;
 - require a field the old one did not;
-- narrow a type (a type the old allowed that the new does not), a length, a range, an ``enum``, or
-  change a ``pattern`` or a ``const``;
-- forbid additional properties the old allowed.
+- narrow a type (a type the old allowed that the new does not), a length, a range, a ``multipleOf``,
+  a decimal's digits or places, an ``enum``, or change a ``pattern``, a ``const`` or a ``format``;
+- forbid or constrain additional properties the old allowed, or require unique items.
 
 Loosening (a new optional field, a wider range, one more enum value) is compatible. This checks the
 subset of JSON Schema the app's models generate; it is not a general schema comparator.
@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_NARROWER_IF_SMALLER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems")
+#: (pydantic writes a Decimal's digits and places as ``max_digits`` and ``decimal_places``: compared too.)
+_NARROWER_IF_SMALLER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "max_digits", "decimal_places")
 _NARROWER_IF_LARGER = ("minLength", "minimum", "exclusiveMinimum", "minItems")
 
 
@@ -57,14 +58,9 @@ def _types(schema: dict[str, Any]) -> set[str]:
     return found
 
 
-def _compare(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
-    old_alternatives, new_alternatives = _alternatives(old), _alternatives(new)
-    if len(old_alternatives) > 1 or len(new_alternatives) > 1:
-        return _compare_unions(old_alternatives, new_alternatives, where)
+def _keywords(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
+    """The narrowings of this level's own keywords (lengths, ranges, enum, pattern ...)."""
     problems = []
-    lost = _types(old) - _types(new) - {"any"} if "any" not in _types(new) else set()
-    if lost:
-        problems.append(f"{where}: type narrowed, no longer {', '.join(sorted(lost))}")
     for key in _NARROWER_IF_SMALLER:
         if key in new and (key not in old or new[key] < old[key]):
             problems.append(f"{where}: {key} narrowed from {old.get(key, 'none')} to {new[key]}")
@@ -75,9 +71,29 @@ def _compare(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
         dropped = sorted(map(str, set(old["enum"]) - set(new["enum"]))) if "enum" in old else ["any other value"]
         if dropped:
             problems.append(f"{where}: enum narrowed, no longer {', '.join(dropped)}")
-    for key in ("pattern", "const"):
+    for key in ("pattern", "const", "format"):
         if key in new and new.get(key) != old.get(key):
             problems.append(f"{where}: {key} changed from {old.get(key)!r} to {new[key]!r}")
+    if "multipleOf" in new and (
+        "multipleOf" not in old or (old["multipleOf"] / new["multipleOf"]) != int(old["multipleOf"] / new["multipleOf"])
+    ):
+        problems.append(f"{where}: multipleOf narrowed from {old.get('multipleOf', 'none')} to {new['multipleOf']}")
+    if new.get("uniqueItems") and not old.get("uniqueItems"):
+        problems.append(f"{where}: items newly required to be unique")
+    return problems
+
+
+def _compare(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
+    problems = _keywords(old, new, where)
+    old_alternatives, new_alternatives = _alternatives(old), _alternatives(new)
+    if len(old_alternatives) == 1 and len(new_alternatives) > 1:  # a field made nullable, say: one must be as wide
+        wide = [m for m in new_alternatives if not _compare({**old, "title": None}, {**m, "title": None}, where)]
+        return problems + ([] if wide else _compare_unions(old_alternatives, new_alternatives, where))
+    if len(old_alternatives) > 1 or len(new_alternatives) > 1:
+        return problems + _compare_unions(old_alternatives, new_alternatives, where)
+    lost = _types(old) - _types(new) - {"any"} if "any" not in _types(new) else set()
+    if lost:
+        problems.append(f"{where}: type narrowed, no longer {', '.join(sorted(lost))}")
     if "properties" in old or "properties" in new:
         problems += _compare_objects(old, new, where)
     if "items" in old and "items" in new:
@@ -108,8 +124,11 @@ def _compare_objects(old: dict[str, Any], new: dict[str, Any], where: str) -> li
         problems.append(f"{prefix}{name}: removed (or renamed)")
     for name in sorted(set(new.get("required", [])) - set(old.get("required", []))):
         problems.append(f"{prefix}{name}: newly required")
-    if new.get("additionalProperties") is False and old.get("additionalProperties") is not False:
+    old_extra, new_extra = old.get("additionalProperties", True), new.get("additionalProperties", True)
+    if new_extra is False and old_extra is not False:
         problems.append(f"{where or 'the message'}: additional properties newly forbidden")
+    elif isinstance(new_extra, dict) and new_extra != old_extra:
+        problems.append(f"{where or 'the message'}: additional properties newly constrained")
     for name in sorted(set(old_fields) & set(new_fields)):
         problems += _compare(old_fields[name], new_fields[name], f"{prefix}{name}")
     return problems

@@ -1,8 +1,10 @@
 """Write every message type's JSON Schema from its model: ``python schemas/generate.py``.
 
-One model per message type is the one source of truth; a test fails when a file and its model
-disagree (``tests/test_schemas.py``), and another when the model changed in a way a reader of the
-last published version could not follow (``schemas/compatibility.py``).
+One model per message type is the one source of truth, and each schema is the *readers'*
+contract (what a consumer accepts: validation mode, with what readers derive or read under
+another name); a test fails when a file and its model disagree (``tests/test_schemas.py``),
+and another when the model changed in a way a reader of the last published version could not
+follow (``schemas/compatibility.py``).
 
 - order message: ``order_processor.models.OrderMessage`` -> ``schemas/order-message.schema.json``
 - order event (SNS): ``orders_common.events.OrderEvent`` -> ``schemas/order-event.schema.json``
@@ -83,11 +85,7 @@ def message_schemas() -> list[MessageSchema]:
         MessageSchema(
             "order-message", HERE / "order-message.schema.json", lambda: _model(order_message_adapter, "order-message")
         ),
-        MessageSchema(
-            "order-event",
-            HERE / "order-event.schema.json",
-            lambda: _model(OrderEvent, "order-event", mode="serialization"),
-        ),
+        MessageSchema("order-event", HERE / "order-event.schema.json", lambda: _model(OrderEvent, "order-event")),
         MessageSchema(
             "order-created", ROOT / "lambdas" / "orders_common" / "schemas" / "order_created.json", _order_created
         ),

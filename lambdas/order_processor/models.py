@@ -32,12 +32,23 @@ class OrderLine(_Message):
     unit_price: Money
 
 
+def _total_or_amount(schema: dict[str, Any]) -> None:
+    """The reader's contract: ``amount`` is read as ``total`` when ``total`` is absent (one of them is needed)."""
+    schema["properties"]["amount"] = {
+        **schema["properties"]["total"],
+        "title": "Amount (the total, when total is absent)",
+    }
+    schema["required"] = [name for name in schema["required"] if name != "total"]
+
+
 class OrderCreated(_Message):
     """A customer placed an order.
 
     ``amount`` is read as the order's ``total`` when ``total`` is absent (the shape some producers
     send); both present and different is poison.
     """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_total_or_amount)
 
     event_type: Literal["order.created"]
     order_id: Identifier
@@ -52,10 +63,14 @@ class OrderCreated(_Message):
     def _amount_is_the_total(cls, data: Any) -> Any:
         if not isinstance(data, dict) or "amount" not in data:
             return data
-        if "total" not in data:
-            return {**data, "total": data["amount"]}
         try:
-            total, amount = _money.validate_python(data["total"]), _money.validate_python(data["amount"])
+            amount = _money.validate_python(data["amount"])
+        except ValidationError as error:  # money is strict, and the reason names the field the producer sent
+            raise ValueError(f"amount: {error.errors(include_url=False)[0]['msg']}") from None
+        if "total" not in data:
+            return {**data, "total": amount}
+        try:
+            total = _money.validate_python(data["total"])
         except ValidationError:
             return data  # the total's own problem is reported by its field
         if total != amount:

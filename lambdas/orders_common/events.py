@@ -43,14 +43,25 @@ from orders_common.readers import event_type_of
 Amount = Annotated[Money, PlainSerializer(float, return_type=float, when_used="json")]
 
 
+#: What a reader derives when a producer leaves it out (:func:`completed`).
+DERIVED_FIELDS = ("event_id", "occurred_at", "correlation_id")
+
+
+def _derived_are_optional(schema: dict[str, Any]) -> None:
+    """The readers' contract: the fields they derive are not required of a producer."""
+    schema["required"] = [name for name in schema.get("required", []) if name not in DERIVED_FIELDS]
+
+
 class OrderEvent(BaseModel):
     """A stored state change of an order, as the services that react to it see it.
 
     ``event_id`` is deterministic (:func:`orders_common.limits.order_event_id`): every
     announcement of the same change carries the same id, so consumers deduplicate on it.
+    order_processor always sends ``event_id``, ``occurred_at`` and ``correlation_id``; a reader
+    derives them when another producer leaves them out (the schema says so).
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_derived_are_optional)
 
     event_id: EventId
     event_type: OrderEventType
@@ -159,7 +170,9 @@ def completed(delivery: Delivery) -> dict[str, Any]:
       received it);
     - ``correlation_id``: the ``correlation_id`` attribute, else the message id.
 
-    An event is internal when its body or its ``internal`` attribute says so.
+    An event is internal when its body says so or it has an ``internal`` attribute (whatever its value:
+    the subscription filters exclude an event with the attribute). Raises PoisonMessageError for an
+    ``order.updated`` with neither ``event_id`` nor ``update_id``: no id could be derived for it.
     """
     event = {name: value for name, value in delivery.body.items() if value is not None}  # null: not sent
     event_type, order_id = event.get("event_type"), event.get("order_id")
@@ -171,8 +184,10 @@ def completed(delivery: Delivery) -> dict[str, Any]:
             event["event_id"] = order_event_id(order_id, event_type, update_id)
     event.setdefault("occurred_at", delivery.published_at)
     event.setdefault("correlation_id", delivery.attributes.get("correlation_id") or delivery.message_id)
-    if delivery.attributes.get("internal") == "true":  # internal if the body or the attribute says so
-        event["internal"] = True
+    if "internal" in delivery.attributes:  # internal if the body says so, or the attribute is there at all
+        event["internal"] = True  # (the filters exclude an event with the attribute, whatever its value)
+    if event_type == "order.updated" and "event_id" not in event and not isinstance(event.get("update_id"), str):
+        raise PoisonMessageError("update_id: Field required (an order.updated without event_id needs it)")
     return event
 
 

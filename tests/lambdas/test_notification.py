@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import boto3
+import pytest
 from notification import handler
 
 from tests.lambdas.events import order_event, send_raw
@@ -99,3 +100,29 @@ def test_an_event_without_id_time_or_correlation_gets_them_derived_and_is_notifi
     assert record["message"] == "We received your order o-9 for 120.50 USD."
     assert record["correlation_id"]  # the message id, as no correlation id was given
     assert notification_env.dead_letters() == []
+
+
+@pytest.mark.parametrize("value", ["True", "TRUE", "1", "false"])
+def test_an_event_with_an_internal_attribute_of_any_value_is_not_notified(
+    notification_env: QueueHarness, value: str
+) -> None:
+    """Found by trying to break the claims: only the exact value "true" counted, so a producer spelling a boolean
+    its own way ("True") had an internal note sent to the customer. The filters exclude the attribute whatever
+    its value; the consumer now does the same."""
+    update = order_event("order.updated", order_id="o-1", amount=None, note="margin too low: hold")
+    notification_env.sqs.send_message(
+        QueueUrl=notification_env.queue_url,
+        MessageBody=update.model_dump_json(exclude_none=True),
+        MessageAttributes={"internal": {"DataType": "String", "StringValue": value}},
+    )
+    notification_env.drain(handler.lambda_handler)
+    assert notifications() == {}
+
+
+def test_an_update_without_event_id_or_update_id_is_poison_naming_update_id(notification_env: QueueHarness) -> None:
+    """No id can be derived for it: it was reported as a missing event_id, a field producers may leave out."""
+    bare = {"event_type": "order.updated", "order_id": "o-1", "customer_id": "c-1", "note": "shipped"}
+    notification_env.sqs.send_message(QueueUrl=notification_env.queue_url, MessageBody=json.dumps(bare))
+    notification_env.drain(handler.lambda_handler)
+    (dead,) = notification_env.dead_letters()
+    assert "update_id: Field required" in dead["MessageAttributes"]["failure_reason"]["StringValue"]

@@ -625,3 +625,25 @@ def test_while_its_marks_fail_an_order_is_announced_again_by_each_record_of_it_a
     send(order_env, order("o-1"))
     order_env.drain(handler.lambda_handler)
     assert published(order_env) == []
+
+
+# --- Found by trying to break the contract claims (a reviewer's tests, kept) -------------------------
+
+
+@pytest.mark.parametrize("amount", ["120.505", -120.5, 1_000_000_000_000, "twelve"])
+def test_a_total_with_an_invalid_amount_beside_it_is_poison_naming_amount(order_env: QueueHarness, amount: Any) -> None:
+    """An invalid amount next to a valid total was ignored as an unknown field: the order was stored."""
+    send(order_env, {**order("o-1"), "amount": amount})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    assert "amount:" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert stored_orders() == {}
+
+
+def test_a_bad_amount_without_a_total_is_reported_as_the_amount(order_env: QueueHarness) -> None:
+    """It was reported as 'total', a field the producer never sent."""
+    send(order_env, {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1", "amount": "120.505"})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert "amount: Decimal input should have no more than 2 decimal places" in reason
