@@ -12,7 +12,7 @@ CDK := node_modules/.bin/cdk
 export LOCALCLOUD_PORT ?= 4599
 export LOCALCLOUD_TIME_SCALE ?= 0.02
 
-.PHONY: help install synth test test-fast soak snapshots lint deploy diagram clean bench up down demo
+.PHONY: help install synth test test-fast soak snapshots lint deploy diagram asyncapi clean bench up down demo
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ deploy: install  ## cdk deploy --all to the account in your credentials
 
 diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (needs Graphviz: apt-get install graphviz)
 	$(BIN)/eventctl diagram --cdk-out cdk.out --output docs/architecture
+
+asyncapi: synth  ## redraw docs/asyncapi.yaml (the AsyncAPI 3.0 document of the app) from cdk.out
+	$(BIN)/python -m schemas.asyncapi --cdk-out cdk.out --output docs/asyncapi.yaml
 
 bench: install  ## the benchmarks, ratios measured in one run (BENCH_ARGS=--tests adds the test suite)
 	$(BIN)/pip install --quiet -r bench/requirements.txt

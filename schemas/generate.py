@@ -1,36 +1,122 @@
-"""Write schemas/order-event.schema.json from the OrderEvent model: ``python schemas/generate.py``.
+"""Write every message type's JSON Schema from its model: ``python schemas/generate.py``.
 
-The model (lambdas/orders_common/events.py) is the one source of truth; a test fails when
-the file and the model disagree.
+One model per message type is the one source of truth, and each schema is the *readers'*
+contract (what a consumer accepts: validation mode, with what readers derive or read under
+another name); a test fails when a file and its model disagree (``tests/test_schemas.py``),
+and another when the model changed in a way a reader of the last published version could not
+follow (``schemas/compatibility.py``).
+
+- order message: ``order_processor.models.OrderMessage`` -> ``schemas/order-message.schema.json``
+- order event (SNS): ``orders_common.events.OrderEvent`` -> ``schemas/order-event.schema.json``
+- OrderCreated (bus): ``orders_common.bus.OrderCreatedDetail`` -> ``lambdas/orders_common/schemas/order_created.json``
+- balance update: ``balance_updater.models.BalanceUpdate`` -> ``schemas/balance-update.schema.json``
+- high-value flow input: ``workflow.tasks.FlowInput`` -> ``schemas/flow-input.schema.json``
+
+The OrderCreated file sits with the handlers: the producer validates each detail against it before
+PutEvents, and the bus's schema registry holds the same file (JSON Schema draft 4, the registry's type).
+
+``python schemas/generate.py --new-version NAME`` freezes the current schema of NAME as its next
+published version (``schemas/versions/NAME.vN.json``): what an intended incompatible change needs.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "lambdas"))
 
+from workflow.tasks import FlowInput  # noqa: E402
+
+from balance_updater.models import BalanceUpdate  # noqa: E402
+from order_processor.models import order_message_adapter  # noqa: E402
+from orders_common.bus import OrderCreatedDetail  # noqa: E402
 from orders_common.events import OrderEvent  # noqa: E402
 
-ORDER_EVENT_SCHEMA = HERE / "order-event.schema.json"
+ROOT = HERE.parent
+VERSIONS = HERE / "versions"
 
 
-def order_event_schema() -> dict[str, Any]:
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "urn:orders:schema:order-event",
-        **OrderEvent.model_json_schema(mode="serialization"),
-    }
+@dataclass(frozen=True)
+class MessageSchema:
+    """One message type: its name, where its schema goes, and how it is made."""
+
+    name: str
+    path: Path
+    make: Callable[[], dict[str, Any]]
+
+    def render(self) -> str:
+        return json.dumps(self.make(), indent=2) + "\n"
+
+    def versions(self) -> list[Path]:
+        """The published versions, oldest first."""
+        return sorted(VERSIONS.glob(f"{self.name}.v*.json"), key=lambda p: int(p.stem.rsplit(".v", 1)[1]))
 
 
-def render() -> str:
-    return json.dumps(order_event_schema(), indent=2) + "\n"
+def _with_header(schema: dict[str, Any], name: str, dialect: str) -> dict[str, Any]:
+    return {"$schema": dialect, "$id": f"urn:orders:schema:{name}", **schema}
+
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+DRAFT_4 = "http://json-schema.org/draft-04/schema#"
+
+
+def _model(model: type[BaseModel] | TypeAdapter[Any], name: str, mode: str = "validation") -> dict[str, Any]:
+    schema = model.json_schema(mode=mode) if isinstance(model, TypeAdapter) else model.model_json_schema(mode=mode)  # type: ignore[arg-type]
+    return _with_header(schema, name, DRAFT_2020_12)
+
+
+def _order_created() -> dict[str, Any]:
+    schema = OrderCreatedDetail.model_json_schema(mode="validation")
+    assert "$defs" not in schema, "the registry's draft 4 has no $defs: keep OrderCreatedDetail flat"
+    return {"$schema": DRAFT_4, **schema}
+
+
+def message_schemas() -> list[MessageSchema]:
+    return [
+        MessageSchema(
+            "order-message", HERE / "order-message.schema.json", lambda: _model(order_message_adapter, "order-message")
+        ),
+        MessageSchema("order-event", HERE / "order-event.schema.json", lambda: _model(OrderEvent, "order-event")),
+        MessageSchema(
+            "order-created", ROOT / "lambdas" / "orders_common" / "schemas" / "order_created.json", _order_created
+        ),
+        MessageSchema(
+            "balance-update", HERE / "balance-update.schema.json", lambda: _model(BalanceUpdate, "balance-update")
+        ),
+        MessageSchema("flow-input", HERE / "flow-input.schema.json", lambda: _model(FlowInput, "flow-input")),
+    ]
+
+
+def freeze(schema: MessageSchema) -> Path:
+    """Publish ``schema``'s current form as its next version."""
+    VERSIONS.mkdir(exist_ok=True)
+    target = VERSIONS / f"{schema.name}.v{len(schema.versions()) + 1}.json"
+    target.write_text(schema.render())
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--new-version", metavar="NAME", help="freeze NAME's current schema as its next version")
+    args = parser.parse_args(argv)
+    schemas = {schema.name: schema for schema in message_schemas()}
+    for schema in schemas.values():
+        schema.path.write_text(schema.render())
+        print(f"wrote {schema.path.relative_to(ROOT)}")
+        if not schema.versions():
+            print(f"published {freeze(schema).relative_to(ROOT)}")
+    if args.new_version:
+        print(f"published {freeze(schemas[args.new_version]).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    ORDER_EVENT_SCHEMA.write_text(render())
-    print(f"wrote {ORDER_EVENT_SCHEMA}")
+    main()

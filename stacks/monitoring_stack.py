@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+import cdk_monitoring_constructs as monitoring
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
 from event_constructs import AlarmThresholds, EventMonitoring
 from stacks.config import StageConfig
+
+#: The app's own metrics (Powertools Metrics, namespace orders_common.readers.METRICS_NAMESPACE), per consumer.
+METRICS_NAMESPACE = "OrdersApp"
+CONSUMER_METRICS = {
+    "order_processor": ("UnhandledEventTypes",),
+    "payment": ("UnhandledEventTypes",),
+    "notification": ("UnhandledEventTypes", "InternalEventsSkipped"),
+}
 
 
 class OrdersMonitoringStack(Stack):
@@ -33,3 +43,27 @@ class OrdersMonitoringStack(Stack):
             ),
         )
         self.monitoring.watch(*watch)
+        self._events_nobody_here_handles()
+
+    def _events_nobody_here_handles(self) -> None:
+        """A dashboard row for the routed events a consumer acknowledged without acting on them (no alarm:
+        a producer's new event type is not a fault, but someone should see it arrive)."""
+        metrics = [
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=name,
+                dimensions_map={"service": service},
+                statistic="Sum",
+                period=Duration.minutes(5),
+                label=f"{service}: {name}",
+            )
+            for service, names in CONSUMER_METRICS.items()
+            for name in names
+        ]
+        self.monitoring.facade.monitor_custom(
+            alarm_friendly_name="events-not-handled",
+            human_readable_name="Events acknowledged without being handled",
+            metric_groups=[
+                monitoring.CustomMetricGroup(title="Unhandled event types, internal events skipped", metrics=metrics)
+            ],
+        )

@@ -4,8 +4,9 @@ An event's object is ``events/dt=YYYY-MM-DD/<hash of the event id>.json``: the d
 event occurred, and a hash of its deterministic ``event_id``. Both are the same on every
 delivery of the event, however it is batched and however often SNS or order_processor repeat
 it, so a repeat replaces the object instead of adding a second copy: the lake holds each event
-id once, and a reader needs no deduplication. A message with no ``event_id`` (not an order
-event) is keyed by its SNS message id instead, and occurs when SNS says it was published.
+id once, and a reader needs no deduplication. An order event without ``event_id`` gets its
+deterministic one; any other message is keyed by its SNS message id, and occurs when SNS says it
+was published. The lake keeps every event type, known or not.
 """
 
 from __future__ import annotations
@@ -17,28 +18,33 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from orders_common.events import unwrap
+from orders_common.events import completed, unwrap
 
 PREFIX = "events"
 
 
 def lake_line(record: SQSRecord) -> dict[str, Any]:
-    """The event and what SNS and SQS said about it. Raises PoisonMessageError."""
-    event, attributes = unwrap(record)
-    envelope: dict[str, Any] = json.loads(record.body or "{}")
-    message_id = envelope.get("MessageId", record.message_id)
+    """The event and what SNS and SQS said about it. Raises PoisonMessageError.
+
+    An order event a producer sent without ``event_id`` gets the deterministic one it would have had
+    (and ``occurred_at``, ``correlation_id``: :func:`orders_common.events.completed`); anything else
+    without an id is keyed by its message id.
+    """
+    delivery = unwrap(record)
+    derived = completed(delivery)
     return {
-        "event_id": str(event.get("event_id") or f"sns:{message_id}"),
-        "message_id": message_id,
-        "published_at": envelope.get("Timestamp"),
-        "event_type": attributes.get("event_type") or event.get("event_type"),
-        "attributes": attributes,
-        "event": event,
+        "event_id": str(derived.get("event_id") or f"sns:{delivery.message_id}"),
+        "message_id": delivery.message_id,
+        "published_at": delivery.published_at,
+        "occurred_at": derived["occurred_at"],
+        "event_type": delivery.attributes.get("event_type") or derived.get("event_type"),
+        "attributes": delivery.attributes,
+        "event": delivery.body,  # as it was sent
     }
 
 
 def _day(line: dict[str, Any], record: SQSRecord) -> str:
-    for stamp in (line["event"].get("occurred_at"), line["published_at"]):
+    for stamp in (line["occurred_at"], line["published_at"]):
         if isinstance(stamp, str):
             try:
                 return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%d")

@@ -11,7 +11,7 @@ class BalanceUpdate(BaseModel):
     """``reverses`` names the transaction this one gives back (a refund names its charge): it is
     applied only after that transaction, and only for the opposite of its amount."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)  # a tolerant reader: fields it does not read are ignored
 
     account_id: Identifier
     transaction_id: TransactionId

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,8 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from notification.service import NotificationRecorder
 from orders_common.failures import FailurePolicy
 from orders_common.order_event_consumer import OrderEventConsumer
+from orders_common.readers import METRICS_NAMESPACE
 
 logger = Logger()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
@@ -24,7 +26,12 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def runtime() -> OrderEventConsumer:
     recorder = NotificationRecorder(boto3.resource("dynamodb").Table(os.environ["NOTIFICATIONS_TABLE"]))
     return OrderEventConsumer(
-        recorder.record, FailurePolicy.from_environment(boto3.client("sqs"), logger), logger, "notification"
+        recorder.record,
+        FailurePolicy.from_environment(boto3.client("sqs"), logger),
+        logger,
+        "notification",
+        public_only=True,  # whatever the subscription's filter let through
+        metrics=metrics,
     )
 
 

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -30,16 +30,18 @@ from order_processor.service import (
     PUT_ON_BUS,
     OrderStore,
     order_created_detail,
-    parse_order_message,
     pending,
+    read_order_message,
 )
 from orders_common.bus import BusPublisher
 from orders_common.errors import PoisonMessageError
-from orders_common.events import OrderEventPublisher
+from orders_common.events import NotHandledHere, OrderEventPublisher
 from orders_common.failures import FailurePolicy
 from orders_common.limits import CorrelationId
+from orders_common.readers import METRICS_NAMESPACE, count_unhandled, note_unknown_fields
 
 logger = Logger()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 # Every failure is reported per record (batchItemFailures), even when all records of a batch fail.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -78,7 +80,11 @@ class Runtime:
 
     def process(self, record: SQSRecord) -> dict[str, Any]:
         logger.remove_keys(["order_id", "event_type", "correlation_id"])
-        message = parse_order_message(record.body)
+        try:
+            message, data = read_order_message(record.body)
+        except NotHandledHere as unhandled:
+            return count_unhandled(metrics, logger, unhandled.event_type)
+        note_unknown_fields(logger, data, type(message))
         correlation_id = correlation_id_of(record)
         logger.append_keys(order_id=message.order_id, event_type=message.event_type, correlation_id=correlation_id)
         applied = self.store.apply(message, correlation_id)

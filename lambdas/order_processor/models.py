@@ -5,9 +5,9 @@ Their limits (identifiers, money, texts) are the system's, from :mod:`orders_com
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from orders_common.limits import (
     MAX_ITEMS_PER_ORDER,
@@ -22,7 +22,8 @@ from orders_common.limits import (
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Tolerant: fields a producer adds (``retry_count``, say) are ignored; the ones read are strict.
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class OrderLine(_Message):
@@ -31,8 +32,23 @@ class OrderLine(_Message):
     unit_price: Money
 
 
+def _total_or_amount(schema: dict[str, Any]) -> None:
+    """The reader's contract: ``amount`` is read as ``total`` when ``total`` is absent (one of them is needed)."""
+    schema["properties"]["amount"] = {
+        **schema["properties"]["total"],
+        "title": "Amount (the total, when total is absent)",
+    }
+    schema["required"] = [name for name in schema["required"] if name != "total"]
+
+
 class OrderCreated(_Message):
-    """A customer placed an order."""
+    """A customer placed an order.
+
+    ``amount`` is read as the order's ``total`` when ``total`` is absent (the shape some producers
+    send); both present and different is poison.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_total_or_amount)
 
     event_type: Literal["order.created"]
     order_id: Identifier
@@ -41,6 +57,25 @@ class OrderCreated(_Message):
     total: Money
     currency: Currency = "USD"
     items: list[OrderLine] = Field(default_factory=list, max_length=MAX_ITEMS_PER_ORDER)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _amount_is_the_total(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "amount" not in data:
+            return data
+        try:
+            amount = _money.validate_python(data["amount"])
+        except ValidationError as error:  # money is strict, and the reason names the field the producer sent
+            raise ValueError(f"amount: {error.errors(include_url=False)[0]['msg']}") from None
+        if "total" not in data:
+            return {**data, "total": amount}
+        try:
+            total = _money.validate_python(data["total"])
+        except ValidationError:
+            return data  # the total's own problem is reported by its field
+        if total != amount:
+            raise ValueError(f"total ({total}) and amount ({amount}) differ; send one, or both the same")
+        return data
 
 
 class OrderCancelled(_Message):
@@ -61,6 +96,10 @@ class OrderUpdated(_Message):
     internal: bool = False
 
 
+_money: TypeAdapter[Any] = TypeAdapter(Money)
+
 OrderMessageType = OrderCreated | OrderCancelled | OrderUpdated
+#: The event types order-processing acts on; any other well-formed type is acknowledged and counted.
+ORDER_MESSAGE_TYPES = ("order.created", "order.cancelled", "order.updated")
 OrderMessage = Annotated[OrderMessageType, Field(discriminator="event_type")]
 order_message_adapter: TypeAdapter[OrderMessageType] = TypeAdapter(OrderMessage)

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,10 +40,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from order_processor.models import OrderCancelled, OrderCreated, OrderMessageType, order_message_adapter
+from order_processor.models import (
+    ORDER_MESSAGE_TYPES,
+    OrderCancelled,
+    OrderCreated,
+    OrderMessageType,
+    order_message_adapter,
+)
 from orders_common.errors import PoisonMessageError, TransientError, describe_validation_error
-from orders_common.events import OrderEvent
+from orders_common.events import NotHandledHere, OrderEvent
 from orders_common.limits import MAX_UPDATES_PER_ORDER, order_event_id
+from orders_common.readers import event_type_of
 
 #: The order has arrived and is not cancelled / was cancelled / has not arrived yet (only later facts have).
 CREATED = "CREATED"
@@ -57,14 +65,33 @@ PUBLISHED = "published"
 PUT_ON_BUS = "put_on_bus"
 
 
-def parse_order_message(body: str | None) -> OrderMessageType:
-    """The message in ``body``, or :class:`PoisonMessageError` saying what is wrong with it."""
+def read_order_message(body: str | None) -> tuple[OrderMessageType, dict[str, Any]]:
+    """The message in ``body`` and the JSON object it came from.
+
+    Raises :class:`PoisonMessageError` saying what is wrong with it, or
+    :class:`~orders_common.events.NotHandledHere` for a well-formed event type order-processing does
+    not act on. Fields it does not read are ignored.
+    """
     if not body or not body.strip():
         raise PoisonMessageError("empty message body")
     try:
-        return order_message_adapter.validate_json(body)
+        data = json.loads(body, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise PoisonMessageError(f"invalid order message: body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise PoisonMessageError("invalid order message: body is not a JSON object")
+    event_type = event_type_of(data)
+    if event_type not in ORDER_MESSAGE_TYPES:
+        raise NotHandledHere(event_type)
+    try:
+        return order_message_adapter.validate_python(data), data
     except ValidationError as error:
         raise PoisonMessageError(f"invalid order message: {describe_validation_error(error)}") from None
+
+
+def parse_order_message(body: str | None) -> OrderMessageType:
+    """The message in ``body``, or :class:`PoisonMessageError` saying what is wrong with it."""
+    return read_order_message(body)[0]
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import fastjsonschema
 from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from orders_common.errors import PayloadTooLargeError
+from orders_common.limits import MONEY_MAX, CorrelationId, Currency, CustomerTier, EventId, Identifier
 
 ORDERS_SOURCE = "com.myapp.orders"
 ORDER_CREATED = "OrderCreated"
@@ -39,6 +41,27 @@ PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024
 PUT_EVENTS_MAX_REQUEST_BYTES = PUT_EVENTS_MAX_ENTRY_BYTES
 #: Entries failing with these codes may pass on a retry; others (a malformed entry) will not.
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable"})
+
+
+class OrderCreatedDetail(BaseModel):
+    """The detail of an OrderCreated event on the orders bus (source ``com.myapp.orders``).
+
+    The one source of its schema: ``orders_common/schemas/order_created.json`` is generated from this
+    model (``python schemas/generate.py``); the producer validates against that file before PutEvents
+    and the schema registry holds it. Readers ignore fields they do not know; ``correlation_id`` may be
+    absent (the flow then runs without one).
+    """
+
+    model_config = ConfigDict(extra="ignore", title="OrderCreated")
+
+    event_id: EventId | None = None
+    order_id: Identifier
+    customer_id: Identifier
+    customer_tier: CustomerTier
+    total: Annotated[float, Field(ge=0, le=float(MONEY_MAX))]
+    currency: Currency
+    item_count: Annotated[int, Field(ge=0)] = 0
+    correlation_id: CorrelationId | None = None
 
 
 @cache

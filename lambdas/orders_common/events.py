@@ -14,6 +14,9 @@ The body is the event as JSON; ``schemas/order-event.schema.json`` is its JSON S
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
 
 from orders_common.errors import PoisonMessageError, describe_validation_error
 from orders_common.limits import (
+    ORDER_EVENT_TYPES,
     CorrelationId,
     Currency,
     CustomerTier,
@@ -29,11 +33,23 @@ from orders_common.limits import (
     Money,
     Note,
     OrderEventType,
+    Timestamp,
+    order_event_id,
 )
+from orders_common.readers import event_type_of
 
 #: Money in the event body is a JSON number (11 digits at most, so a float carries it exactly),
 #: so that body filters can compare it numerically; parsed, it is a Decimal with two places again.
 Amount = Annotated[Money, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+#: What a reader derives when a producer leaves it out (:func:`completed`).
+DERIVED_FIELDS = ("event_id", "occurred_at", "correlation_id")
+
+
+def _derived_are_optional(schema: dict[str, Any]) -> None:
+    """The readers' contract: the fields they derive are not required of a producer."""
+    schema["required"] = [name for name in schema.get("required", []) if name not in DERIVED_FIELDS]
 
 
 class OrderEvent(BaseModel):
@@ -41,9 +57,11 @@ class OrderEvent(BaseModel):
 
     ``event_id`` is deterministic (:func:`orders_common.limits.order_event_id`): every
     announcement of the same change carries the same id, so consumers deduplicate on it.
+    order_processor always sends ``event_id``, ``occurred_at`` and ``correlation_id``; a reader
+    derives them when another producer leaves them out (the schema says so).
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, json_schema_extra=_derived_are_optional)
 
     event_id: EventId
     event_type: OrderEventType
@@ -52,7 +70,7 @@ class OrderEvent(BaseModel):
     customer_tier: CustomerTier = "standard"
     amount: Amount | None = None
     currency: Currency = "USD"
-    occurred_at: str
+    occurred_at: Timestamp
     correlation_id: CorrelationId
     internal: bool = False
     note: Note | None = None
@@ -88,11 +106,30 @@ class OrderEventPublisher:
         return str(response["MessageId"])
 
 
-def unwrap(record: SQSRecord) -> tuple[dict[str, Any], dict[str, str]]:
-    """The event body and its attributes from an SQS record of a topic subscription.
+class NotHandledHere(Exception):  # noqa: N818 (not an error: a routed event this consumer has no use for)
+    """A well-formed event type the consumer does not handle: acknowledged and counted, never dead-lettered."""
 
-    Works for raw message delivery (attributes are SQS message attributes) and for the SNS
-    envelope (``{"Type": "Notification", "Message": ..., "MessageAttributes": ...}``).
+    def __init__(self, event_type: str) -> None:
+        super().__init__(event_type)
+        self.event_type = event_type
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An order event as a subscriber queue holds it: the body, the attributes, and what SNS and SQS add."""
+
+    body: dict[str, Any]
+    attributes: dict[str, str]
+    message_id: str
+    published_at: str
+
+
+def unwrap(record: SQSRecord) -> Delivery:
+    """The event body, its attributes and its delivery's id and time from an SQS record of a topic subscription.
+
+    Works for raw message delivery (attributes are SQS message attributes; the message id and time
+    are SQS's) and for the SNS envelope (``{"Type": "Notification", "Message": ..., "MessageId",
+    "Timestamp", "MessageAttributes"}``).
     """
     try:
         body = json.loads(record.body or "")
@@ -108,17 +145,60 @@ def unwrap(record: SQSRecord) -> tuple[dict[str, Any], dict[str, str]]:
             raise PoisonMessageError(f"SNS message is not JSON: {error}") from None
         if not isinstance(inner, dict):
             raise PoisonMessageError("SNS message is not a JSON object")
-        return inner, attributes
+        return Delivery(inner, attributes, str(body.get("MessageId") or record.message_id), _published_at(body, record))
     attributes = {
         name: value.get("stringValue") or ""
         for name, value in (record.raw_event.get("messageAttributes") or {}).items()
     }
-    return body, attributes
+    return Delivery(body, attributes, record.message_id, _published_at({}, record))
 
 
-def parse_order_event(record: SQSRecord) -> OrderEvent:
-    body, _ = unwrap(record)
+def _published_at(envelope: dict[str, Any], record: SQSRecord) -> str:
+    stamp = envelope.get("Timestamp")
+    if isinstance(stamp, str) and stamp:
+        return stamp
+    sent_ms = int(record.attributes.sent_timestamp or 0)
+    return datetime.fromtimestamp(sent_ms / 1000, UTC).isoformat()
+
+
+def completed(delivery: Delivery) -> dict[str, Any]:
+    """The event with what a producer may leave out derived, so that it is processed once all the same.
+
+    - ``event_id``: the deterministic id of the change (:func:`orders_common.limits.order_event_id`),
+      from ``order_id``, ``event_type`` and, for an update, ``update_id``;
+    - ``occurred_at``: when SNS published it (its ``Timestamp``; with raw message delivery, when SQS
+      received it);
+    - ``correlation_id``: the ``correlation_id`` attribute, else the message id.
+
+    An event is internal when its body says so or it has an ``internal`` attribute (whatever its value:
+    the subscription filters exclude an event with the attribute). Raises PoisonMessageError for an
+    ``order.updated`` with neither ``event_id`` nor ``update_id``: no id could be derived for it.
+    """
+    event = {name: value for name, value in delivery.body.items() if value is not None}  # null: not sent
+    event_type, order_id = event.get("event_type"), event.get("order_id")
+    if "event_id" not in event and isinstance(order_id, str) and isinstance(event_type, str):
+        update_id = event.get("update_id")
+        if event_type != "order.updated":
+            event["event_id"] = order_event_id(order_id, event_type)
+        elif isinstance(update_id, str):
+            event["event_id"] = order_event_id(order_id, event_type, update_id)
+    event.setdefault("occurred_at", delivery.published_at)
+    event.setdefault("correlation_id", delivery.attributes.get("correlation_id") or delivery.message_id)
+    if "internal" in delivery.attributes:  # internal if the body says so, or the attribute is there at all
+        event["internal"] = True  # (the filters exclude an event with the attribute, whatever its value)
+    if event_type == "order.updated" and "event_id" not in event and not isinstance(event.get("update_id"), str):
+        raise PoisonMessageError("update_id: Field required (an order.updated without event_id needs it)")
+    return event
+
+
+def parse_order_event(record: SQSRecord, handled: Collection[str] = ORDER_EVENT_TYPES) -> OrderEvent:
+    """The order event of ``record``: PoisonMessageError naming the field when it is malformed,
+    NotHandledHere when its (well-formed) type is not one of ``handled``."""
+    delivery = unwrap(record)
+    event_type = event_type_of(delivery.body)
+    if event_type not in handled:
+        raise NotHandledHere(event_type)
     try:
-        return OrderEvent.model_validate(body)
+        return OrderEvent.model_validate(completed(delivery))
     except ValidationError as error:
         raise PoisonMessageError(f"invalid order event: {describe_validation_error(error)}") from None

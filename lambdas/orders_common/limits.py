@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Final, Literal
 
@@ -41,6 +42,10 @@ CORRELATION_ID_MAX_LENGTH: Final = 128
 #: The order event types and how long their names are.
 ORDER_EVENT_TYPES: Final = ("order.created", "order.cancelled", "order.updated")
 OrderEventType = Literal["order.created", "order.cancelled", "order.updated"]
+#: Any event type a producer may send, known here or not: dot-separated lower-case words ("order.shipped").
+#: A name of this shape that a consumer does not handle is acknowledged and counted; anything else is poison.
+EVENT_TYPE_PATTERN: Final = r"^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$"
+EVENT_TYPE_MAX_LENGTH: Final = 64
 
 #: Suffixes of the balance transactions derived from an order id.
 CHARGE_SUFFIX: Final = ".charge"
@@ -117,7 +122,28 @@ def carriable(text: str) -> str:
     raise ValueError(f"contains U+{ord(bad):04X}, which SQS and SNS cannot carry")
 
 
+def iso_timestamp(text: str) -> str:
+    """``text``, if it is an ISO 8601 date and time with its offset (``Z`` or ``+00:00``); else ValueError.
+
+    >>> iso_timestamp("2026-12-02T06:02:18.123Z")
+    '2026-12-02T06:02:18.123Z'
+    >>> iso_timestamp("yesterday")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an ISO 8601 date and time: 'yesterday'
+    """
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date and time: {text!r}") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+    return text
+
+
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
+#: When something happened: ISO 8601 with an offset.
+Timestamp = Annotated[str, AfterValidator(iso_timestamp)]
 CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH), AfterValidator(carriable)]
 TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=EVENT_ID_PATTERN)]

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -15,9 +15,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from orders_common.failures import FailurePolicy
 from orders_common.order_event_consumer import OrderEventConsumer
 from orders_common.producer import MessageProducer
-from payment.service import PaymentService
+from orders_common.readers import METRICS_NAMESPACE
+from payment.service import PAYMENT_EVENT_TYPES, PaymentService
 
 logger = Logger()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
@@ -29,7 +31,13 @@ def runtime() -> OrderEventConsumer:
         MessageProducer(os.environ["BALANCE_UPDATES_QUEUE_URL"], sqs_client=sqs),
     )
     return OrderEventConsumer(
-        payments.handle, FailurePolicy.from_environment(sqs, logger), logger, "payment", settled=payments.is_settled
+        payments.handle,
+        FailurePolicy.from_environment(sqs, logger),
+        logger,
+        "payment",
+        settled=payments.is_settled,
+        handled=PAYMENT_EVENT_TYPES,
+        metrics=metrics,
     )
 
 

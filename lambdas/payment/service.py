@@ -46,6 +46,8 @@ REFUND_SENT = "REFUND_SENT"
 CANCELLED = "CANCELLED"
 #: The previous version's final status of a refunded payment.
 LEGACY_REFUNDED = "REFUNDED"
+#: What payment acts on; any other (well-formed) event type is acknowledged and counted by its shell.
+PAYMENT_EVENT_TYPES = ("order.created", "order.cancelled")
 #: Transitions tried when other invocations keep moving the same payment.
 MAX_TRANSITIONS = 6
 

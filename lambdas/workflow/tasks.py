@@ -16,17 +16,32 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field
 
 from orders_common.errors import TransientError
+from orders_common.limits import CorrelationId, Identifier
 
 #: Above this amount an order is refused as likely fraud; above REVIEW it is flagged.
 FRAUD_REJECT_ABOVE = Decimal("50000")
 FRAUD_REVIEW_ABOVE = Decimal("20000")
 DEFAULT_CREDIT_LIMIT = Decimal("30000")
 ACCOUNT_MANAGERS = ("am-ada", "am-grace", "am-linus", "am-margaret")
+
+
+class FlowInput(BaseModel):
+    """What the high-value order flow receives from the rule's InputTransformer (the one source of its schema,
+    ``schemas/flow-input.schema.json``). ``correlation_id`` is null when the OrderCreated event had none."""
+
+    model_config = ConfigDict(extra="ignore", title="HighValueOrderFlowInput")
+
+    order_id: Identifier
+    customer_id: Identifier
+    amount: Annotated[float, Field(ge=0)]
+    correlation_id: CorrelationId | None = None
+    priority: Literal["high"] = "high"
 
 
 class CreditLimitExceeded(Exception):  # noqa: N818 (the name is the Step Functions error name)

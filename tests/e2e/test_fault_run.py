@@ -122,7 +122,7 @@ def test_a_thousand_messages_with_faults_end_processed_once_or_dead_lettered_wit
     assert set(stored) == set(valid) and set(stored.values()) == {1}
     # every faulty message is in the order DLQ with its reason
     assert len(order_dlq) == FAULTS["poison"] + FAULTS["invalid"]
-    assert sum("Invalid JSON" in m["reason"] for m in order_dlq) == FAULTS["poison"]
+    assert sum("body is not JSON" in m["reason"] for m in order_dlq) == FAULTS["poison"]
     assert sum("valid decimal" in m["reason"] for m in order_dlq) == FAULTS["invalid"]
     # payments: authorised once, or (if the outage outlasted the retries) held in the payment DLQ with a reason
     assert set(payments.values()) <= {1}
@@ -144,7 +144,9 @@ def test_a_thousand_messages_with_faults_end_processed_once_or_dead_lettered_wit
         matrix.add_column(column)
     matrix.add_row("valid", str(sent["valid"]), f"stored once {len(stored)}, notified once {len(notified)}")
     matrix.add_row("duplicate", str(sent["duplicate"]), "no second effect (stored, paid, notified, charged once)")
-    matrix.add_row("poison", str(sent["poison"]), f"order-processing-dlq, reason 'Invalid JSON': {FAULTS['poison']}")
+    matrix.add_row(
+        "poison", str(sent["poison"]), f"order-processing-dlq, reason 'body is not JSON': {FAULTS['poison']}"
+    )
     matrix.add_row(
         "invalid", str(sent["invalid"]), f"order-processing-dlq, reason 'valid decimal': {FAULTS['invalid']}"
     )

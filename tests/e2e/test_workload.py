@@ -23,7 +23,7 @@ def test_the_workload_ends_with_the_expected_balances_and_each_bad_message_in_th
 
     held = [m for m in report.dead_letters.get("order-processing-dlq", []) if f"o-{run}-" in m["body"]]
     reasons = " | ".join(m["reason"] for m in held)
-    assert "Invalid JSON" in reasons
+    assert "body is not JSON" in reasons
     assert "total: Input should be a valid decimal" in reasons
 
     high_value = {e["input"]["order_id"]: e for e in report.executions}

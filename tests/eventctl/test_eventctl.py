@@ -152,7 +152,7 @@ def test_routes_from_the_synthesized_templates(dev_app: SynthesizedApp, cli: Cli
         "payment-processing": "",
         "high-value-order-routing": "",
     }
-    internal = {**event, "event_type": "order.updated", "internal": True, "amount": None}
+    internal = {**event, "event_type": "order.updated", "update_id": "u-1", "internal": True, "amount": None}
     why = verdicts(cli, dev_app, internal)
     assert why["analytics-ingestion"] == ""
     assert why["notification-service"] == 'attribute internal does not match [{"exists": false}]'

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
+import pytest
 from notification import handler
 
 from tests.lambdas.events import order_event, send_raw
@@ -48,3 +50,79 @@ def test_a_poison_event_is_dead_lettered_and_the_rest_recorded(notification_env:
     assert list(notifications()) == ["o-2/order.created"]
     (dead,) = notification_env.dead_letters()
     assert "invalid order event" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+
+
+# --- Tolerant reader (issue 15) ----------------------------------------------------------------------
+
+
+def test_internal_events_are_refused_whatever_the_filter_let_through(notification_env: QueueHarness) -> None:
+    """The filter excludes the ``internal`` attribute; an internal update published without it reached the
+    consumer and was notified to the customer. The consumer itself refuses it, by body or by attribute."""
+    by_body = order_event("order.updated", order_id="o-1", amount=None, internal=True, note="margin too low")
+    notification_env.sqs.send_message(  # no attributes at all: the filter could not have stopped it
+        QueueUrl=notification_env.queue_url, MessageBody=by_body.model_dump_json(exclude_none=True)
+    )
+    by_attribute = order_event("order.updated", order_id="o-2", amount=None, note="stock count")
+    notification_env.sqs.send_message(
+        QueueUrl=notification_env.queue_url,
+        MessageBody=by_attribute.model_dump_json(exclude_none=True),
+        MessageAttributes={"internal": {"DataType": "String", "StringValue": "true"}},
+    )
+    assert notification_env.deliver(handler.lambda_handler).failed_ids == []
+    assert notifications() == {}
+    assert notification_env.dead_letters() == [] and notification_env.depth() == 0
+
+
+def test_an_event_type_notification_does_not_handle_is_acknowledged(notification_env: QueueHarness) -> None:
+    """``order.shipped`` passes the ``prefix "order."`` filter; it was dead-lettered as poison."""
+    body = {**json.loads(order_event().model_dump_json(exclude_none=True)), "event_type": "order.shipped"}
+    send_raw(notification_env.sqs, notification_env.queue_url, json.dumps(body))
+    assert notification_env.deliver(handler.lambda_handler).failed_ids == []
+    assert notifications() == {}
+    assert notification_env.dead_letters() == []
+
+
+def test_an_event_without_id_time_or_correlation_gets_them_derived_and_is_notified_once(
+    notification_env: QueueHarness,
+) -> None:
+    """The shape a producer publishing straight to the topic sends (event_type, order_id, amount): it was
+    dead-lettered because event_id, occurred_at and correlation_id were missing."""
+    bare = {"event_type": "order.created", "order_id": "o-9", "customer_id": "c-1", "amount": 120.5}
+    for _ in range(2):  # and SNS delivers it twice
+        notification_env.sqs.send_message(
+            QueueUrl=notification_env.queue_url,
+            MessageBody=json.dumps(bare),
+            MessageAttributes={"event_type": {"DataType": "String", "StringValue": "order.created"}},
+        )
+    notification_env.drain(handler.lambda_handler)
+    (record,) = notifications().values()
+    assert record["notification_id"] == "o-9/order.created"  # the deterministic id: the same on every delivery
+    assert record["message"] == "We received your order o-9 for 120.50 USD."
+    assert record["correlation_id"]  # the message id, as no correlation id was given
+    assert notification_env.dead_letters() == []
+
+
+@pytest.mark.parametrize("value", ["True", "TRUE", "1", "false"])
+def test_an_event_with_an_internal_attribute_of_any_value_is_not_notified(
+    notification_env: QueueHarness, value: str
+) -> None:
+    """Found by trying to break the claims: only the exact value "true" counted, so a producer spelling a boolean
+    its own way ("True") had an internal note sent to the customer. The filters exclude the attribute whatever
+    its value; the consumer now does the same."""
+    update = order_event("order.updated", order_id="o-1", amount=None, note="margin too low: hold")
+    notification_env.sqs.send_message(
+        QueueUrl=notification_env.queue_url,
+        MessageBody=update.model_dump_json(exclude_none=True),
+        MessageAttributes={"internal": {"DataType": "String", "StringValue": value}},
+    )
+    notification_env.drain(handler.lambda_handler)
+    assert notifications() == {}
+
+
+def test_an_update_without_event_id_or_update_id_is_poison_naming_update_id(notification_env: QueueHarness) -> None:
+    """No id can be derived for it: it was reported as a missing event_id, a field producers may leave out."""
+    bare = {"event_type": "order.updated", "order_id": "o-1", "customer_id": "c-1", "note": "shipped"}
+    notification_env.sqs.send_message(QueueUrl=notification_env.queue_url, MessageBody=json.dumps(bare))
+    notification_env.drain(handler.lambda_handler)
+    (dead,) = notification_env.dead_letters()
+    assert "update_id: Field required" in dead["MessageAttributes"]["failure_reason"]["StringValue"]

@@ -114,8 +114,8 @@ def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch
     send(order_env, order("o-good-1"))
     send(order_env, "{not json")
     send(order_env, order("o-bad", total="-5"))
-    send(order_env, {"event_type": "order.shipped", "order_id": "o-x"})
-    send(order_env, order("o-extra", surprise="field"))
+    send(order_env, {"event_type": "Order Shipped", "order_id": "o-x"})
+    send(order_env, {"order_id": "o-y"})
     send(order_env, order("o-good-2"))
 
     delivery = order_env.deliver(handler.lambda_handler)
@@ -126,16 +126,57 @@ def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch
     dead = order_env.dead_letters()
     assert len(dead) == 4
     by_body = {m["Body"]: m["MessageAttributes"] for m in dead}
-    assert "Invalid JSON" in by_body["{not json"]["failure_reason"]["StringValue"]
+    assert "body is not JSON" in by_body["{not json"]["failure_reason"]["StringValue"]
     negative = next(attrs for body, attrs in by_body.items() if "o-bad" in body)
     assert "total" in negative["failure_reason"]["StringValue"]
     assert "greater than or equal to 0" in negative["failure_reason"]["StringValue"]
-    extra = next(attrs for body, attrs in by_body.items() if "o-extra" in body)
-    assert "surprise" in extra["failure_reason"]["StringValue"]
+    malformed_type = next(attrs for body, attrs in by_body.items() if "o-x" in body)
+    assert "event_type: 'Order Shipped' is not an event type" in malformed_type["failure_reason"]["StringValue"]
+    no_type = next(attrs for body, attrs in by_body.items() if "o-y" in body)
+    assert "event_type: Field required" in no_type["failure_reason"]["StringValue"]
     for attrs in by_body.values():
         assert attrs["failure_kind"]["StringValue"] == "poison"
         assert attrs["source_queue_arn"]["StringValue"].endswith(":order-processing")
         assert attrs["receive_count"]["StringValue"] == "1"
+
+
+# --- Tolerant reader (issue 15) ----------------------------------------------------------------------
+
+
+def test_fields_a_producer_adds_are_ignored_and_the_order_is_stored(order_env: QueueHarness) -> None:
+    """A producer that adds an optional field (or the chapter's retry_count) must not poison every message."""
+    send(order_env, order("o-extra", surprise="field", retry_count=2))
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    assert set(stored_orders()) == {"o-extra"}
+    assert order_env.dead_letters() == []
+
+
+def test_amount_is_read_as_the_total_when_the_total_is_absent(order_env: QueueHarness) -> None:
+    chapter = {"event_type": "order.created", "order_id": "o-amt", "customer_id": "c-1", "amount": 120.5}
+    send(order_env, chapter)
+    order_env.deliver(handler.lambda_handler)
+    assert stored_orders()["o-amt"]["total"] == Decimal("120.50")
+    (event,) = published(order_env)
+    assert event["attributes"]["amount"] == "120.50"
+
+
+def test_a_total_and_an_amount_that_differ_are_poison_naming_both(order_env: QueueHarness) -> None:
+    send(order_env, {**order("o-two"), "amount": "99.00"})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    assert "total (120.50) and amount (99.00) differ" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert stored_orders() == {}
+
+
+def test_a_well_formed_event_type_order_processing_does_not_act_on_is_acknowledged(
+    order_env: QueueHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    send(order_env, {"event_type": "order.shipped", "order_id": "o-1"})
+    assert order_env.deliver(handler.lambda_handler).failed_ids == []
+    assert order_env.dead_letters() == [] and order_env.depth() == 0
+    assert stored_orders() == {}
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("UnhandledEventTypes") == [1.0] or m.get("UnhandledEventTypes") == 1.0 for m in emf), emf
 
 
 def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
@@ -435,7 +476,7 @@ def test_a_correlation_id_too_long_to_travel_is_refused_at_the_entry_as_poison(o
     [
         ("\ufffe", "note: Value error, contains U+FFFE"),
         ("\x00", "note: Value error, contains U+0000"),
-        ("\ud800", "Invalid JSON"),
+        ("\ud800", "note: Input should be a valid string"),
     ],
 )
 def test_a_text_sqs_and_sns_cannot_carry_is_refused_at_the_entry_naming_the_field(
@@ -528,25 +569,31 @@ def test_a_total_of_minus_zero_is_zero(order_env: QueueHarness) -> None:
 
 
 def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as_poison(
-    order_env: QueueHarness,
+    order_env: QueueHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The reason named a field spelled with U+FFFE; SQS refused the reason (a message attribute), the DLQ send
-    failed every time, and after 8 attempts the message was dead-lettered as 'exhausted' with a false reason."""
+    failed every time, and after 8 attempts the message was dead-lettered as 'exhausted' with a false reason.
+    (Unknown fields are ignored now, so the reason is made to quote the character here.)"""
+    from orders_common.errors import PoisonMessageError
     from orders_common.limits import carriable
 
     def refuse_what_sqs_refuses(params: dict[str, Any], **_: Any) -> None:
         for value in (params.get("MessageAttributes") or {}).values():
             carriable(value.get("StringValue", ""))  # ValueError, as SQS's InvalidMessageContents
 
+    def refuse_quoting(body: str | None) -> Any:
+        raise PoisonMessageError("field \ufffe: not allowed")
+
+    monkeypatch.setattr(handler, "read_order_message", refuse_quoting)
     handler.runtime().failures.sqs_client.meta.events.register(
         "before-parameter-build.sqs.SendMessage", refuse_what_sqs_refuses
     )
-    send(order_env, json.dumps({**order("o-odd"), "\ufffe": 1}))  # the body itself is carriable (escaped)
+    send(order_env, order("o-odd"))
     assert order_env.deliver(handler.lambda_handler).failed_ids == []
     (dead,) = order_env.dead_letters()
     attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
     assert attributes["failure_kind"] == "poison"
-    assert "\\ufffe: Extra inputs are not permitted" in attributes["failure_reason"]
+    assert "field \\ufffe: not allowed" in attributes["failure_reason"]
 
 
 # --- Found by the generated histories ------------------------------------------------------------------
@@ -578,3 +625,25 @@ def test_while_its_marks_fail_an_order_is_announced_again_by_each_record_of_it_a
     send(order_env, order("o-1"))
     order_env.drain(handler.lambda_handler)
     assert published(order_env) == []
+
+
+# --- Found by trying to break the contract claims (a reviewer's tests, kept) -------------------------
+
+
+@pytest.mark.parametrize("amount", ["120.505", -120.5, 1_000_000_000_000, "twelve"])
+def test_a_total_with_an_invalid_amount_beside_it_is_poison_naming_amount(order_env: QueueHarness, amount: Any) -> None:
+    """An invalid amount next to a valid total was ignored as an unknown field: the order was stored."""
+    send(order_env, {**order("o-1"), "amount": amount})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    assert "amount:" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert stored_orders() == {}
+
+
+def test_a_bad_amount_without_a_total_is_reported_as_the_amount(order_env: QueueHarness) -> None:
+    """It was reported as 'total', a field the producer never sent."""
+    send(order_env, {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1", "amount": "120.505"})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert "amount: Decimal input should have no more than 2 decimal places" in reason

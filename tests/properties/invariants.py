@@ -247,14 +247,7 @@ def at_rest(world: World) -> list[str]:
             kind = message.message_attributes.get("failure_kind", {}).get("StringValue")
             if kind != "poison":
                 problems.append(f"{queue} holds a {kind} message at rest: {message.body[:200]}")
-    poison = _poison_bodies(world, "order-processing")
-    for sent in world.sent:
-        message = json.loads(sent.body) if sent.valid else None
-        if message is None:
-            if sent.body not in poison:
-                problems.append(f"invalid message {sent.body[:120]} is not in the DLQ as poison")
-            continue
-        problems += _effect_of(message, orders.get(message["order_id"]), sent.body, poison)
+    problems += _every_message_sent(world, orders)
     published = {event["event_id"] for event, _ in world.observed.published}
     put = {event["detail"]["event_id"] for event in world.observed.bus_events}
     payments = {item["order_id"]: item for item in world.scan("payments")}
@@ -292,6 +285,25 @@ def at_rest(world: World) -> list[str]:
             if body not in _poison_bodies(world, queue):
                 problems.append(f"garbage {body[:60]!r} sent to {queue} is not in its DLQ as poison")
     problems += _decisions(world, orders)
+    return problems
+
+
+def _every_message_sent(world: World, orders: dict[str, dict[str, Any]]) -> list[str]:
+    """Each message sent to order-processing had its effect, or is poison in the DLQ, or (of a type nobody
+    here handles) was acknowledged."""
+    problems = []
+    poison = _poison_bodies(world, "order-processing")
+    for sent in world.sent:
+        message = json.loads(sent.body) if sent.valid else None
+        if sent.unhandled:  # acknowledged and counted: no effect, and never dead-lettered
+            if sent.body in poison:
+                problems.append(f"{sent.body[:120]} of an unhandled type is in the DLQ, not acknowledged")
+            continue
+        if message is None:
+            if sent.body not in poison:
+                problems.append(f"invalid message {sent.body[:120]} is not in the DLQ as poison")
+            continue
+        problems += _effect_of(message, orders.get(message["order_id"]), sent.body, poison)
     return problems
 
 

@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 from order_processor.handler import entry_correlation_id
 from order_processor.service import parse_order_message
 from orders_common.errors import PoisonMessageError
+from orders_common.events import NotHandledHere
 from orders_common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX, carriable
 from tests.cdk_app import SynthesizedApp
 from tests.properties import invariants
@@ -169,13 +170,16 @@ class Pipeline(RuleBasedStateMachine):
 
     def _send(self, message: dict[str, Any], correlation_id: str | None) -> None:
         body = json.dumps(message)
+        unhandled = False
         try:  # what the entry point accepts is what its models (and the correlation id's limits) say
             parse_order_message(body)
             entry_correlation_id(correlation_id)
             valid = True
         except PoisonMessageError:
             valid = False
-        self.world.send_order_message(body, valid=valid, correlation_id=correlation_id)
+        except NotHandledHere:
+            valid, unhandled = False, True
+        self.world.send_order_message(body, valid=valid, correlation_id=correlation_id, unhandled=unhandled)
 
     @rule(
         order=orders,
@@ -223,14 +227,15 @@ class Pipeline(RuleBasedStateMachine):
                 '{"event_type": "order.created", "order_id": "o-1", "customer_id": "c", "total": "-1"}',
                 '{"event_type": "order.created", "order_id": "o-1", "customer_id": "c", "total": "1.001"}',
                 '{"event_type": "order.created", "order_id": "' + "x" * 65 + '", "customer_id": "c", "total": "1"}',
+                '{"event_type": "Order Shipped", "order_id": "o-1"}',
                 '{"event_type": "order.shipped", "order_id": "o-1"}',
             ]
         ),
     )
     def send_garbage(self, queue: str, body: str) -> None:
-        """A poison message, to the entry queue or straight to a consumer's queue."""
+        """A poison message (or one of a type nobody here handles), to the entry queue or a consumer's queue."""
         if queue == "order-processing":
-            self.world.send_order_message(body, valid=False)
+            self.world.send_order_message(body, valid=False, unhandled="order.shipped" in body)
         else:
             self.world.send_garbage(queue, f"{body} #{len(self.world.garbage[queue])}")
 

@@ -141,12 +141,14 @@ class FlowFaults:
 
 @dataclass
 class Sent:
-    """A message a producer sent to order-processing (``valid``: its model accepts it)."""
+    """A message a producer sent to order-processing (``valid``: its model accepts it; ``unhandled``: its
+    event type is well-formed but not one order-processing acts on, so it is acknowledged and counted)."""
 
     body: str
     valid: bool
     message_id: str
     correlation_id: str | None = None
+    unhandled: bool = False
 
 
 @dataclass
@@ -487,7 +489,9 @@ class World:
 
     # --- producers -----------------------------------------------------------------------------
 
-    def send_order_message(self, body: str, *, valid: bool, correlation_id: str | None = None) -> None:
+    def send_order_message(
+        self, body: str, *, valid: bool, correlation_id: str | None = None, unhandled: bool = False
+    ) -> None:
         attributes = {}
         if correlation_id is not None:
             attributes["correlation_id"] = {"DataType": "String", "StringValue": correlation_id}
@@ -499,7 +503,7 @@ class World:
             if error.response["Error"]["Code"] != "InvalidMessageContents":
                 raise
             return
-        self.sent.append(Sent(body, valid, message_id, correlation_id))
+        self.sent.append(Sent(body, valid, message_id, correlation_id, unhandled))
 
     def resend(self, index: int) -> None:
         """A producer sends an earlier message again (a duplicate of any age)."""

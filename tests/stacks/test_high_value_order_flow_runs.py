@@ -390,3 +390,9 @@ def test_a_fraud_refusal_whose_release_keeps_failing_tells_an_operator(flow: Flo
     assert entered[:4] == ["Screen for fraud", "Fraud verdict", "Refused as fraud", "Release inventory"]
     (message,) = operator_messages(flow)
     assert message["failed_step_error"]["Error"] == "FraudSuspected"
+
+
+def test_an_order_created_without_a_correlation_id_runs_the_flow(flow: Flow) -> None:
+    """Issue 15: the InputTransformer renders a missing detail.correlation_id as null; the flow decides all the same."""
+    described, entered = flow.run({**ORDER, "correlation_id": None}, "no-correlation")
+    assert (described["status"], entered[-1]) == ("SUCCEEDED", "Approved")

@@ -65,3 +65,16 @@ def test_one_dashboard_for_the_app(dev_app: SynthesizedApp) -> None:
     dashboards = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
     assert len(dashboards) == 1
     assert dashboards[0]["Properties"]["DashboardName"] == "orders-dev"
+
+
+def test_the_dashboard_shows_the_events_consumers_acknowledged_without_handling(dev_app: SynthesizedApp) -> None:
+    """Issue 15: a routed event type nobody handles is acknowledged and counted, and someone should see it."""
+    from orders_common.readers import METRICS_NAMESPACE, UNHANDLED_EVENT_TYPES
+    from stacks.monitoring_stack import METRICS_NAMESPACE as DASHBOARD_NAMESPACE
+
+    assert DASHBOARD_NAMESPACE == METRICS_NAMESPACE
+    resources = dev_app.templates["OrdersMonitoring"]["Resources"]
+    (dashboard,) = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Dashboard"]
+    body = "".join(part for part in dashboard["Properties"]["DashboardBody"]["Fn::Join"][1] if isinstance(part, str))
+    for service in ("order_processor", "payment", "notification"):
+        assert f'"{METRICS_NAMESPACE}","{UNHANDLED_EVENT_TYPES}","service","{service}"' in body, service

@@ -13,8 +13,14 @@ from typing import Any
 
 from moto.events.models import EventPattern
 from moto.sns.utils import FilterPolicyMatcher
+from pydantic import ValidationError
 
 from eventctl.errors import EventctlError
+from orders_common.bus import ORDER_CREATED, ORDERS_SOURCE, OrderCreatedDetail
+from orders_common.events import Delivery, OrderEvent, completed, message_attributes
+from orders_common.limits import ORDER_EVENT_TYPES
+
+SAMPLE_TIME = "2026-11-29T12:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -143,43 +149,49 @@ def sample_events() -> list[dict[str, Any]]:
             **base,
             "event_type": "order.updated",
             "order_id": "o-vip",
+            "update_id": "u-packed",
             "customer_tier": "enterprise",
             "note": "packed",
             "internal": True,
         },
-        {**base, "event_type": "order.updated", "order_id": "o-vip", "customer_tier": "enterprise", "note": "shipped"},
+        {
+            **base,
+            "event_type": "order.updated",
+            "order_id": "o-vip",
+            "update_id": "u-shipped",
+            "customer_tier": "enterprise",
+            "note": "shipped",
+        },
     ]
 
 
 def sns_message(event: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
-    """The attributes and body order_processor publishes for ``event``."""
-    attributes = {"event_type": {"DataType": "String", "StringValue": str(event.get("event_type", ""))}}
-    if event.get("amount") is not None:
-        attributes["amount"] = {"DataType": "Number", "StringValue": str(event["amount"])}
-    if event.get("internal"):
-        attributes["internal"] = {"DataType": "String", "StringValue": "true"}
-    return attributes, event
+    """The attributes and body order_processor publishes for ``event`` (its own code: one source of the shape)."""
+    if event.get("event_type") not in ORDER_EVENT_TYPES:  # a type nobody here publishes: its type alone
+        return {"event_type": {"DataType": "String", "StringValue": str(event.get("event_type", ""))}}, event
+    filled = completed(Delivery(event, {}, "eventctl", SAMPLE_TIME))
+    try:
+        published = OrderEvent.model_validate(filled)
+    except ValidationError:  # an event a producer could not publish: route what it says, as it says it
+        published = OrderEvent.model_construct(**filled)
+    return message_attributes(published), event
 
 
 def bus_event(event: dict[str, Any]) -> dict[str, Any] | None:
     """The OrderCreated event order_processor puts on the bus for ``event`` (None for other types)."""
     if event.get("event_type") != "order.created":
         return None
-    detail = {
-        "order_id": event.get("order_id"),
-        "customer_id": event.get("customer_id"),
-        "customer_tier": event.get("customer_tier"),
-        "total": event.get("amount"),
-        "currency": event.get("currency", "USD"),
-        "correlation_id": event.get("correlation_id", "eventctl"),
-    }
+    defaults = {"currency": "USD", "customer_tier": "standard", "correlation_id": "eventctl"}
+    detail = OrderCreatedDetail.model_validate({**defaults, **event, "total": event.get("amount")}).model_dump(
+        exclude_none=True
+    )
     return {
         "version": "0",
         "id": "sample",
-        "detail-type": "OrderCreated",
-        "source": "com.myapp.orders",
+        "detail-type": ORDER_CREATED,
+        "source": ORDERS_SOURCE,
         "account": "000000000000",
-        "time": "2026-11-29T12:00:00Z",
+        "time": SAMPLE_TIME,
         "region": "us-east-1",
         "resources": [],
         "detail": detail,
