@@ -6,8 +6,15 @@ field (``$ref`` resolved, unions matched by their members' titles), a new schema
 - remove or rename a field, or a member of a union;
 - require a field the old one did not;
 - narrow a type (a type the old allowed that the new does not), a length, a range, a ``multipleOf``,
-  a decimal's digits or places, an ``enum``, or change a ``pattern``, a ``const`` or a ``format``;
-- forbid or constrain additional properties the old allowed, or require unique items.
+  money's digits or places (``x-max-digits``, ``x-decimal-places``), an ``enum``, or change a
+  ``pattern``, a ``const`` or a ``format``;
+- forbid or constrain additional properties the old allowed, or require unique items;
+- change a conditional rule (``if``/``then``/``else``, ``allOf``, ``not``, ``dependentRequired``): a
+  change there may narrow, so it needs a new version (compared as a whole, not reasoned about);
+- change a default (a reader would fill a field the writer left out with another value).
+
+A rule a reader enforces that JSON Schema cannot state (a validator's check, a cross-field rule) is
+invisible here: the schemas list such rules as ``x-reader-rules``, and a change to that list counts too.
 
 Loosening (a new optional field, a wider range, one more enum value) is compatible. This checks the
 subset of JSON Schema the app's models generate; it is not a general schema comparator.
@@ -24,8 +31,10 @@ from __future__ import annotations
 
 from typing import Any
 
-#: (pydantic writes a Decimal's digits and places as ``max_digits`` and ``decimal_places``: compared too.)
-_NARROWER_IF_SMALLER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "max_digits", "decimal_places")
+#: (pydantic does not write a Decimal's digits and places into a schema: the money types state them as
+#: the annotations ``x-max-digits`` and ``x-decimal-places``, compared here.)
+_NARROWER_IF_SMALLER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "x-max-digits", "x-decimal-places")
+_COMPARED_WHOLE = ("if", "then", "else", "allOf", "not", "dependentRequired")
 _NARROWER_IF_LARGER = ("minLength", "minimum", "exclusiveMinimum", "minItems")
 
 
@@ -80,6 +89,14 @@ def _keywords(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]
         problems.append(f"{where}: multipleOf narrowed from {old.get('multipleOf', 'none')} to {new['multipleOf']}")
     if new.get("uniqueItems") and not old.get("uniqueItems"):
         problems.append(f"{where}: items newly required to be unique")
+    for key in _COMPARED_WHOLE:
+        if key in new and new[key] != old.get(key):
+            problems.append(f"{where or 'the message'}: conditional rule {key!r} added or changed")
+    if "default" in old and "default" in new and new["default"] != old["default"]:
+        problems.append(f"{where}: default changed from {old['default']!r} to {new['default']!r}")
+    added_rules = sorted(set(new.get("x-reader-rules", [])) - set(old.get("x-reader-rules", [])))
+    for rule in added_rules:
+        problems.append(f"{where or 'the message'}: reader rule added: {rule}")
     return problems
 
 

@@ -39,7 +39,7 @@ def lake_line(record: SQSRecord) -> dict[str, Any]:
         "occurred_at": derived["occurred_at"],
         "event_type": delivery.attributes.get("event_type") or derived.get("event_type"),
         "attributes": delivery.attributes,
-        "event": delivery.body,  # as it was sent
+        "event": json.loads(delivery.text),  # as it was sent
     }
 
 

@@ -15,6 +15,7 @@ transaction id sent again with another amount: a duplicate is the same update, n
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,8 +34,14 @@ def parse_balance_update(body: str | None, message_group_id: str | None) -> Bala
     """The update in ``body``, or :class:`PoisonMessageError` saying what is wrong with it."""
     if not body:
         raise PoisonMessageError("empty message body")
+    try:  # numbers exactly as written: a float would round 10.001 to what the model accepts
+        data = json.loads(body, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise PoisonMessageError(f"body is not JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise PoisonMessageError("body is not a JSON object")
     try:
-        update = BalanceUpdate.model_validate_json(body)
+        update = BalanceUpdate.model_validate(data)
     except ValidationError as error:
         raise PoisonMessageError(f"invalid balance update: {describe_validation_error(error)}") from None
     if message_group_id is not None and message_group_id != update.account_id:

@@ -25,11 +25,26 @@ class _Message(BaseModel):
     # Tolerant: fields a producer adds (``retry_count``, say) are ignored; the ones read are strict.
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_not_sent(cls, data: Any) -> Any:
+        """A field sent as null counts as not sent (as for order events): its default applies, or it is required."""
+        if isinstance(data, dict):
+            return {name: value for name, value in data.items() if value is not None}
+        return data
+
 
 class OrderLine(_Message):
     sku: Identifier
     quantity: Annotated[int, Field(gt=0, le=MAX_QUANTITY)]
     unit_price: Money
+
+
+#: What the reader refuses that JSON Schema cannot state (the schema lists them as ``x-reader-rules``).
+ORDER_CREATED_READER_RULES = (
+    "total and amount, when both are sent, are the same amount",
+    "a money number has at most x-decimal-places decimal places and x-max-digits digits",
+)
 
 
 def _total_or_amount(schema: dict[str, Any]) -> None:
@@ -39,6 +54,9 @@ def _total_or_amount(schema: dict[str, Any]) -> None:
         "title": "Amount (the total, when total is absent)",
     }
     schema["required"] = [name for name in schema["required"] if name != "total"]
+    schema["if"] = {"not": {"required": ["total"]}}
+    schema["then"] = {"required": ["amount"]}
+    schema["x-reader-rules"] = list(ORDER_CREATED_READER_RULES)
 
 
 class OrderCreated(_Message):
@@ -61,7 +79,7 @@ class OrderCreated(_Message):
     @model_validator(mode="before")
     @classmethod
     def _amount_is_the_total(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "amount" not in data:
+        if not isinstance(data, dict) or data.get("amount") is None:  # null: not sent
             return data
         try:
             amount = _money.validate_python(data["amount"])

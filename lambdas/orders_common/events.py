@@ -17,10 +17,11 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, TypeAdapter, ValidationError
 
 from orders_common.errors import PoisonMessageError, describe_validation_error
 from orders_common.limits import (
@@ -47,9 +48,20 @@ Amount = Annotated[Money, PlainSerializer(float, return_type=float, when_used="j
 DERIVED_FIELDS = ("event_id", "occurred_at", "correlation_id")
 
 
+#: What readers refuse that JSON Schema cannot state (the schema lists them as ``x-reader-rules``).
+ORDER_EVENT_READER_RULES = (
+    "a money number has at most x-decimal-places decimal places and x-max-digits digits",
+    "an event is internal when an 'internal' message attribute is present, whatever the body says",
+)
+
+
 def _derived_are_optional(schema: dict[str, Any]) -> None:
-    """The readers' contract: the fields they derive are not required of a producer."""
+    """The readers' contract: the fields they derive are not required of a producer, but an
+    ``order.updated`` without ``event_id`` needs ``update_id`` (its id is derived from it)."""
     schema["required"] = [name for name in schema.get("required", []) if name not in DERIVED_FIELDS]
+    schema["if"] = {"properties": {"event_type": {"const": "order.updated"}}, "required": ["event_type"]}
+    schema["then"] = {"anyOf": [{"required": ["event_id"]}, {"required": ["update_id"]}]}
+    schema["x-reader-rules"] = list(ORDER_EVENT_READER_RULES)
 
 
 class OrderEvent(BaseModel):
@@ -72,6 +84,8 @@ class OrderEvent(BaseModel):
     currency: Currency = "USD"
     occurred_at: Timestamp
     correlation_id: CorrelationId
+    #: An order.updated's own id (the last part of its event id): needed when ``event_id`` is not sent.
+    update_id: Identifier | None = None
     internal: bool = False
     note: Note | None = None
     #: On order.created only, and only when true: the order's cancellation was stored before the order
@@ -122,35 +136,58 @@ class Delivery:
     attributes: dict[str, str]
     message_id: str
     published_at: str
+    #: The body as the producer wrote it (numbers in ``body`` are exact Decimals).
+    text: str
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    """``text`` as a JSON object whose numbers are exact (a Decimal, never a rounded float)."""
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise PoisonMessageError(f"{what} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise PoisonMessageError(f"{what} is not a JSON object")
+    return value
+
+
+def _is_sns_envelope(body: dict[str, Any]) -> bool:
+    """SNS's JSON envelope, not an event that happens to have fields named like it (readers ignore
+    unknown fields, so ``Type`` or ``Message`` alone decide nothing): an envelope has SNS's fields
+    and never an ``event_type`` of its own."""
+    return (
+        body.get("Type") == "Notification"
+        and isinstance(body.get("Message"), str)
+        and isinstance(body.get("TopicArn"), str)
+        and isinstance(body.get("MessageId"), str)
+        and "event_type" not in body
+    )
 
 
 def unwrap(record: SQSRecord) -> Delivery:
     """The event body, its attributes and its delivery's id and time from an SQS record of a topic subscription.
 
     Works for raw message delivery (attributes are SQS message attributes; the message id and time
-    are SQS's) and for the SNS envelope (``{"Type": "Notification", "Message": ..., "MessageId",
+    are SQS's) and for the SNS envelope (``{"Type": "Notification", "TopicArn", "Message": ..., "MessageId",
     "Timestamp", "MessageAttributes"}``).
     """
-    try:
-        body = json.loads(record.body or "")
-    except json.JSONDecodeError as error:
-        raise PoisonMessageError(f"body is not JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise PoisonMessageError("body is not a JSON object")
-    if body.get("Type") == "Notification" and "Message" in body:
+    text = record.body or ""
+    body = _json_object(text, "body")
+    if _is_sns_envelope(body):
         attributes = {name: value.get("Value", "") for name, value in (body.get("MessageAttributes") or {}).items()}
-        try:
-            inner = json.loads(body["Message"])
-        except json.JSONDecodeError as error:
-            raise PoisonMessageError(f"SNS message is not JSON: {error}") from None
-        if not isinstance(inner, dict):
-            raise PoisonMessageError("SNS message is not a JSON object")
-        return Delivery(inner, attributes, str(body.get("MessageId") or record.message_id), _published_at(body, record))
+        inner = _json_object(body["Message"], "SNS message")
+        return Delivery(
+            inner,
+            attributes,
+            str(body.get("MessageId") or record.message_id),
+            _published_at(body, record),
+            body["Message"],
+        )
     attributes = {
         name: value.get("stringValue") or ""
         for name, value in (record.raw_event.get("messageAttributes") or {}).items()
     }
-    return Delivery(body, attributes, record.message_id, _published_at({}, record))
+    return Delivery(body, attributes, record.message_id, _published_at({}, record), text)
 
 
 def _published_at(envelope: dict[str, Any], record: SQSRecord) -> str:
@@ -180,7 +217,11 @@ def completed(delivery: Delivery) -> dict[str, Any]:
         update_id = event.get("update_id")
         if event_type != "order.updated":
             event["event_id"] = order_event_id(order_id, event_type)
-        elif isinstance(update_id, str):
+        elif update_id is not None:
+            try:  # the id is derived from it: strict, and the reason names the field the producer sent
+                update_id = _identifier.validate_python(update_id)
+            except ValidationError as error:
+                raise PoisonMessageError(f"update_id: {error.errors(include_url=False)[0]['msg']}") from None
             event["event_id"] = order_event_id(order_id, event_type, update_id)
     event.setdefault("occurred_at", delivery.published_at)
     event.setdefault("correlation_id", delivery.attributes.get("correlation_id") or delivery.message_id)
@@ -189,6 +230,9 @@ def completed(delivery: Delivery) -> dict[str, Any]:
     if event_type == "order.updated" and "event_id" not in event and not isinstance(event.get("update_id"), str):
         raise PoisonMessageError("update_id: Field required (an order.updated without event_id needs it)")
     return event
+
+
+_identifier: TypeAdapter[str] = TypeAdapter(Identifier)
 
 
 def parse_order_event(record: SQSRecord, handled: Collection[str] = ORDER_EVENT_TYPES) -> OrderEvent:

@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 #: Identifiers that enter the system: order, customer (account), update, SKU ids.
 IDENTIFIER_MAX_LENGTH: Final = 64
@@ -74,6 +74,16 @@ DESCRIPTION_MAX_LENGTH: Final = 200
 MAX_UPDATES_PER_ORDER: Final = 100
 MAX_ITEMS_PER_ORDER: Final = 100
 MAX_QUANTITY: Final = 10_000
+
+#: Money written as text: plain digits with at most two decimal places (no sign on an amount that cannot be
+#: negative, no exponent, no spaces). A JSON number is read exactly (never through a float).
+MONEY_TEXT_PATTERN: Final = r"^\d{1,9}(\.\d{1,2})?$"
+SIGNED_MONEY_TEXT_PATTERN: Final = r"^-?\d{1,9}(\.\d{1,2})?$"
+#: When something happened: an ISO 8601 date and time with its offset, as the schemas state it.
+TIMESTAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$"
+#: The schemas' statement of :func:`carriable` (no control character but tab, newline and return; no
+#: surrogate; not U+FFFE or U+FFFF).
+CARRIABLE_PATTERN: Final = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ud800-\\udfff\\ufffe\\uffff]*$"
 
 #: AWS limits the derived ids reach.
 SQS_MAX_GROUP_ID_LENGTH: Final = 128
@@ -138,22 +148,62 @@ def iso_timestamp(text: str) -> str:
         raise ValueError(f"not an ISO 8601 date and time: {text!r}") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone offset (add Z or +00:00)")
+    if not re.fullmatch(TIMESTAMP_PATTERN, text):
+        raise ValueError(f"{text!r} is not written as YYYY-MM-DDThh:mm[:ss[.fff]] with Z or ±hh:mm")
     return text
 
 
+def _money_text(pattern: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(pattern, value):
+            raise ValueError(f"money as text is digits with at most two decimal places, like 120.50, not {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _money_schema(minimum: Decimal, text_pattern: str) -> WithJsonSchema:
+    """What a reader of money takes, stated in JSON Schema: a number in range, or its text.
+
+    JSON Schema cannot state a number's decimal places reliably (``multipleOf: 0.01`` fails on binary
+    floats in common validators), so they are stated as the annotations ``x-decimal-places`` and
+    ``x-max-digits``, which the compatibility check compares and the readers enforce.
+    """
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": float(minimum), "maximum": float(MONEY_MAX)},
+                {"type": "string", "pattern": text_pattern},
+            ],
+            "x-max-digits": MONEY_MAX_DIGITS,
+            "x-decimal-places": MONEY_DECIMAL_PLACES,
+        },
+        mode="validation",
+    )
+
+
+_CARRIABLE_SCHEMA: Final = {"pattern": CARRIABLE_PATTERN}
+
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 #: When something happened: ISO 8601 with an offset.
-Timestamp = Annotated[str, AfterValidator(iso_timestamp)]
-CorrelationId = Annotated[str, Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH), AfterValidator(carriable)]
+Timestamp = Annotated[str, AfterValidator(iso_timestamp), Field(json_schema_extra={"pattern": TIMESTAMP_PATTERN})]
+CorrelationId = Annotated[
+    str,
+    Field(min_length=1, max_length=CORRELATION_ID_MAX_LENGTH, json_schema_extra=_CARRIABLE_SCHEMA),
+    AfterValidator(carriable),
+]
 TransactionId = Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 EventId = Annotated[str, Field(min_length=1, max_length=EVENT_ID_MAX_LENGTH, pattern=EVENT_ID_PATTERN)]
 Money = Annotated[
     Decimal,
+    _money_text(SIGNED_MONEY_TEXT_PATTERN),  # a negative text is refused by the range, which says why
     Field(ge=0, le=MONEY_MAX, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, allow_inf_nan=False),
     AfterValidator(_cents),
+    _money_schema(Decimal(0), MONEY_TEXT_PATTERN),
 ]
 SignedMoney = Annotated[
     Decimal,
+    _money_text(SIGNED_MONEY_TEXT_PATTERN),
     Field(
         ge=-MONEY_MAX,
         le=MONEY_MAX,
@@ -162,10 +212,17 @@ SignedMoney = Annotated[
         allow_inf_nan=False,
     ),
     AfterValidator(_cents),
+    _money_schema(-MONEY_MAX, SIGNED_MONEY_TEXT_PATTERN),
 ]
-Note = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_LENGTH), AfterValidator(carriable)]
-Reason = Annotated[str, Field(max_length=REASON_MAX_LENGTH), AfterValidator(carriable)]
-Description = Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH), AfterValidator(carriable)]
+Note = Annotated[
+    str, Field(min_length=1, max_length=NOTE_MAX_LENGTH, json_schema_extra=_CARRIABLE_SCHEMA), AfterValidator(carriable)
+]
+Reason = Annotated[
+    str, Field(max_length=REASON_MAX_LENGTH, json_schema_extra=_CARRIABLE_SCHEMA), AfterValidator(carriable)
+]
+Description = Annotated[
+    str, Field(max_length=DESCRIPTION_MAX_LENGTH, json_schema_extra=_CARRIABLE_SCHEMA), AfterValidator(carriable)
+]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 CustomerTier = Literal["standard", "premium", "enterprise"]
 

@@ -42,7 +42,15 @@ def without(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 def envelope(message: str) -> str:
     """An SNS notification as analytics receives it (no raw delivery)."""
-    return json.dumps({"Type": "Notification", "MessageId": f"sns-{KEY}", "Message": message})
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": f"sns-{KEY}",
+            "TopicArn": "arn:aws:sns:us-east-1:123456789012:order-events",
+            "Message": message,
+            "Timestamp": "2026-12-02T08:00:00.000Z",
+        }
+    )
 
 
 #: consumer -> case -> (body, what the DLQ reason must say, or ACCEPTED).
@@ -58,20 +66,20 @@ CASES: dict[str, dict[str, tuple[str, str | None]]] = {
         ),
     },
     "balance_updater": {
-        "malformed JSON": ('{"account_id": "acct-0000", "transaction_id": "' + KEY + '"', "Invalid JSON"),
+        "malformed JSON": ('{"account_id": "acct-0000", "transaction_id": "' + KEY + '"', "body is not JSON"),
         "missing field": (json.dumps(without(GOOD_UPDATE, "amount")), "amount: Field required"),
         "extra field": (json.dumps({**GOOD_UPDATE, "currency": "EUR"}), ACCEPTED),
         "wrong type": (json.dumps({**GOOD_UPDATE, "amount": [1]}), "amount: Decimal input should be"),
         "money with three places": (
             json.dumps({**GOOD_UPDATE, "amount": "1.005"}),
-            "amount: Decimal input should have",
+            "amount: Value error, money as text is digits with at most two decimal places",
         ),
     },
     "payment": {
         "malformed JSON": ('{"event_id": "' + KEY + '", ', "body is not JSON"),
         "missing field": (json.dumps(without(GOOD_EVENT, "customer_id")), "customer_id: Field required"),
         "extra field": (json.dumps({**GOOD_EVENT, "coupon": "X"}), ACCEPTED),
-        "wrong type": (json.dumps({**GOOD_EVENT, "amount": "lots"}), "amount: Input should be a valid decimal"),
+        "wrong type": (json.dumps({**GOOD_EVENT, "amount": "lots"}), "amount: Value error, money as text is digits"),
         "unknown event type": (json.dumps({**GOOD_EVENT, "event_type": "order.shipped"}), ACKNOWLEDGED),
         "bad timestamp": (json.dumps({**GOOD_EVENT, "occurred_at": "yesterday"}), "occurred_at: Value error"),
     },

@@ -334,3 +334,16 @@ def test_a_resend_with_another_amount_that_ran_out_of_attempts_is_not_taken_for_
     assert json.loads(dead["Body"])["amount"] == "-20.00"
     assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
     assert balance("a-1") == Decimal("-10.00")
+
+
+def test_an_amount_more_precise_than_cents_is_poison_not_rounded(balance_env: QueueHarness) -> None:
+    """Found by the second review: the body was read with floats, so -10.0000000000000000001 became -10.0,
+    passed the two-places rule, and was applied to the ledger."""
+    body = '{"account_id": "a-1", "transaction_id": "o-1.charge", "amount": -10.0000000000000000001}'
+    balance_env.sqs.send_message(
+        QueueUrl=balance_env.queue_url, MessageBody=body, MessageGroupId="a-1", MessageDeduplicationId="o-1.charge"
+    )
+    balance_env.drain(handler.lambda_handler)
+    (dead,) = balance_env.dead_letters()
+    assert "amount" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert table().scan()["Items"] == []

@@ -646,4 +646,23 @@ def test_a_bad_amount_without_a_total_is_reported_as_the_amount(order_env: Queue
     order_env.deliver(handler.lambda_handler)
     (dead,) = order_env.dead_letters()
     reason = dead["MessageAttributes"]["failure_reason"]["StringValue"]
-    assert "amount: Decimal input should have no more than 2 decimal places" in reason
+    assert "amount: Value error, money as text is digits with at most two decimal places" in reason
+
+
+def test_a_null_optional_field_counts_as_not_sent(order_env: QueueHarness) -> None:
+    """Found by the second review: order events read null as absent, order-processing dead-lettered it
+    (an amount of null beside a total, a null currency)."""
+    send(order_env, {**order("o-null"), "amount": None, "currency": None})
+    send(order_env, {"event_type": "order.cancelled", "order_id": "o-other", "reason": None})
+    order_env.drain(handler.lambda_handler)
+    assert order_env.dead_letters() == []
+    assert stored_orders()["o-null"]["currency"] == "USD"
+
+
+@pytest.mark.parametrize("total", ["abc", "-5", " 5 ", "2.5e3", "1,00"])
+def test_money_as_text_is_plain_digits(order_env: QueueHarness, total: str) -> None:
+    send(order_env, {**order("o-text"), "total": total})
+    order_env.deliver(handler.lambda_handler)
+    (dead,) = order_env.dead_letters()
+    assert "total" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+    assert stored_orders() == {}

@@ -509,7 +509,9 @@ class World:
         """A producer sends an earlier message again (a duplicate of any age)."""
         if self.sent:
             earlier = self.sent[index % len(self.sent)]
-            self.send_order_message(earlier.body, valid=earlier.valid, correlation_id=earlier.correlation_id)
+            self.send_order_message(
+                earlier.body, valid=earlier.valid, correlation_id=earlier.correlation_id, unhandled=earlier.unhandled
+            )
 
     def send_garbage(self, queue: str, body: str) -> None:
         self.client("sqs").send_message(QueueUrl=self.queue_url(queue), MessageBody=body)

@@ -169,7 +169,7 @@ def sns_message(event: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[
     """The attributes and body order_processor publishes for ``event`` (its own code: one source of the shape)."""
     if event.get("event_type") not in ORDER_EVENT_TYPES:  # a type nobody here publishes: its type alone
         return {"event_type": {"DataType": "String", "StringValue": str(event.get("event_type", ""))}}, event
-    filled = completed(Delivery(event, {}, "eventctl", SAMPLE_TIME))
+    filled = completed(Delivery(event, {}, "eventctl", SAMPLE_TIME, json.dumps(event)))
     try:
         published = OrderEvent.model_validate(filled)
     except ValidationError:  # an event a producer could not publish: route what it says, as it says it
