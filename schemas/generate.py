@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "lambdas"))
@@ -69,13 +71,31 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 DRAFT_4 = "http://json-schema.org/draft-04/schema#"
 
 
+class DecimalLimitsStated(GenerateJsonSchema):
+    """pydantic writes no decimal's ``max_digits`` or ``decimal_places`` into a schema: this states them as
+    the annotations ``x-max-digits`` and ``x-decimal-places`` (which the compatibility check compares),
+    for any Decimal field, not only the money types that state them themselves."""
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        stated = super().decimal_schema(schema)
+        if "max_digits" in schema:
+            stated["x-max-digits"] = schema["max_digits"]
+        if "decimal_places" in schema:
+            stated["x-decimal-places"] = schema["decimal_places"]
+        return stated
+
+
 def _model(model: type[BaseModel] | TypeAdapter[Any], name: str, mode: str = "validation") -> dict[str, Any]:
-    schema = model.json_schema(mode=mode) if isinstance(model, TypeAdapter) else model.model_json_schema(mode=mode)  # type: ignore[arg-type]
+    schema = (
+        model.json_schema(mode=mode, schema_generator=DecimalLimitsStated)  # type: ignore[arg-type]
+        if isinstance(model, TypeAdapter)
+        else model.model_json_schema(mode=mode, schema_generator=DecimalLimitsStated)  # type: ignore[arg-type]
+    )
     return _with_header(schema, name, DRAFT_2020_12)
 
 
 def _order_created() -> dict[str, Any]:
-    schema = OrderCreatedDetail.model_json_schema(mode="validation")
+    schema = OrderCreatedDetail.model_json_schema(mode="validation", schema_generator=DecimalLimitsStated)
     assert "$defs" not in schema, "the registry's draft 4 has no $defs: keep OrderCreatedDetail flat"
     return {"$schema": DRAFT_4, **schema}
 
