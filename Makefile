@@ -58,7 +58,7 @@ snapshots: install  ## rewrite the template snapshots after an intended change
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py event_constructs stacks lambdas schemas tools/eventctl/eventctl localcloud bench
+	$(BIN)/mypy app.py event_constructs event_routing stacks lambdas schemas tools/eventctl/eventctl localcloud bench
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening

@@ -28,6 +28,7 @@ from constructs import Construct
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.input_transform import InputMapping, input_template_problems
 from event_constructs.writers import WritersOnly, restrict
+from event_routing.eventbridge import event_pattern_problems
 
 MAX_RETRY_ATTEMPTS = 185
 MIN_EVENT_AGE = Duration.seconds(60)
@@ -114,6 +115,12 @@ class EventRouter(Construct):
         rule = events.Rule(
             self, construct_id, rule_name=rule_name, event_bus=self.bus, event_pattern=pattern, description=description
         )
+        rendered = Stack.of(self).resolve(rule.node.default_child.event_pattern)  # type: ignore[union-attr]
+        if rendered and not _has_intrinsics(rendered):  # a pattern of tokens is judged by EventBridge at deploy
+            problems = PropsProblems("EventRouter rule", f"{self.node.path}/{construct_id}")
+            for problem in event_pattern_problems(rendered):
+                problems.check(False, f"EventBridge would refuse the pattern of rule '{rule_name}': {problem}")
+            problems.raise_if_any()
         self.rules[rule_name] = rule
         return rule
 
@@ -220,3 +227,12 @@ class EventRouter(Construct):
         )
         self.dead_letter_queues[rule_name] = dead_letter_queue
         return dead_letter_queue
+
+
+def _has_intrinsics(value: object) -> bool:
+    """Whether a resolved CloudFormation value still holds a reference (``Ref``, ``Fn::...``)."""
+    if isinstance(value, dict):
+        return any(key == "Ref" or key.startswith("Fn::") or _has_intrinsics(inner) for key, inner in value.items())
+    if isinstance(value, list):
+        return any(_has_intrinsics(inner) for inner in value)
+    return False

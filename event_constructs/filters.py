@@ -4,13 +4,14 @@ A policy is written exactly as SNS documents it, for example::
 
     {"event_type": ["order.created", "order.cancelled"], "amount": [{"numeric": [">=", 0]}]}
 
-Beyond CDK's own limits, :func:`filter_policy_problems` refuses empty allow-lists, unknown
-operators, inverted or malformed numeric ranges, and (for body filters, when an event
-schema is given) keys the schema does not have.
+:func:`filter_policy_problems` refuses exactly what SNS refuses when the subscription is created
+(:mod:`event_routing.sns`, checked against AWS's documented examples), with SNS's reason and what to
+change; given an event schema, it also refuses body filter keys the schema does not have.
 
 Example:
-    >>> filter_policy_problems({"amount": [{"numeric": [">", 10, "<", 5]}]}, scope="attributes")
-    ["filter on 'amount': numeric range is empty: > 10 and < 5 cannot both hold"]
+    >>> (problem,) = filter_policy_problems({"amount": [{"numeric": [">", 10, "<", 5]}]}, scope="attributes")
+    >>> problem.split(" (fix: ")[0]
+    'SNS would refuse the attributes filter policy: $.amount[0].numeric: FilterPolicy: Bottom must be less than top'
 """
 
 from __future__ import annotations
@@ -20,70 +21,10 @@ from typing import Any
 
 from aws_cdk import aws_sns as sns
 
-OPERATORS = frozenset(
-    {"prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "cidr", "wildcard"}
-)
-NUMERIC_COMPARISONS = frozenset({"=", "<", "<=", ">", ">="})
-#: SNS compares numbers from -10^9 to 10^9 only ("Numeric value matching" in the SNS Developer Guide): a
-#: filter value outside is refused, and a message value outside never matches a numeric condition.
+from event_routing import sns as sns_rules
+
+#: SNS compares numbers from -10^9 to 10^9 only ("Numeric value matching" in the SNS Developer Guide).
 SNS_NUMERIC_LIMIT = 10**9
-
-
-def _numeric_problems(key: str, terms: Any) -> list[str]:
-    if not isinstance(terms, list) or not terms or len(terms) % 2:
-        return [f'filter on \'{key}\': numeric takes operator/value pairs, e.g. [">=", 0, "<", 100]']
-    pairs = list(zip(terms[0::2], terms[1::2], strict=True))
-    problems = []
-    lower: tuple[str, float] | None = None
-    upper: tuple[str, float] | None = None
-    for operator, value in pairs:
-        if operator not in NUMERIC_COMPARISONS:
-            problems.append(f"filter on '{key}': unknown numeric operator '{operator}'; use =, <, <=, > or >=")
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(f"filter on '{key}': numeric value {value!r} is not a number")
-            continue
-        if abs(value) > SNS_NUMERIC_LIMIT:
-            problems.append(f"filter on '{key}': numeric value {value:g} is outside the -1e9 to 1e9 that SNS compares")
-        if operator in (">", ">="):
-            if lower is not None:
-                problems.append(f"filter on '{key}': more than one lower bound")
-            lower = (operator, float(value))
-        elif operator in ("<", "<="):
-            if upper is not None:
-                problems.append(f"filter on '{key}': more than one upper bound")
-            upper = (operator, float(value))
-        elif len(pairs) > 1:
-            problems.append(f"filter on '{key}': '=' cannot be combined with a range")
-    if lower and upper:
-        (low_op, low), (high_op, high) = lower, upper
-        empty = low > high or (low == high and (low_op, high_op) != (">=", "<="))
-        if empty:
-            problems.append(
-                f"filter on '{key}': numeric range is empty: {low_op} {low:g} and {high_op} {high:g} cannot both hold"
-            )
-    return problems
-
-
-def _condition_problems(key: str, condition: Any) -> list[str]:
-    if condition is None or isinstance(condition, str | int | float | bool):
-        return []
-    if not isinstance(condition, Mapping) or len(condition) != 1:
-        return [f"filter on '{key}': a condition is a value or an object with one operator, not {condition!r}"]
-    ((operator, argument),) = condition.items()
-    if operator not in OPERATORS:
-        return [f"filter on '{key}': unknown operator '{operator}'; use one of {', '.join(sorted(OPERATORS))}"]
-    if operator == "numeric":
-        return _numeric_problems(key, argument)
-    if operator == "exists":
-        return [] if isinstance(argument, bool) else [f"filter on '{key}': exists takes true or false"]
-    if operator == "anything-but":
-        if isinstance(argument, list) and not argument:
-            return [f"filter on '{key}': anything-but with an empty list excludes nothing; drop it or list values"]
-        return []
-    if operator in ("prefix", "suffix", "equals-ignore-case") and not (isinstance(argument, str) and argument):
-        return [f"filter on '{key}': {operator} takes a non-empty string"]
-    return []
 
 
 def _schema_keys(schema: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
@@ -98,37 +39,36 @@ def filter_policy_problems(
     *,
     scope: str,
     schema: Mapping[str, Any] | None = None,
-    _path: str = "",
 ) -> list[str]:
-    """Every problem in ``policy``; ``scope`` is ``attributes`` or ``body``.
+    """Every reason SNS would refuse ``policy``, then (body policies, when ``schema`` is given) every key the
+    event schema does not have. ``scope`` is ``attributes`` or ``body``; body policies may nest objects."""
+    if scope not in ("attributes", "body"):
+        raise ValueError(f"scope is 'attributes' or 'body', not {scope!r}")
+    aws_scope: sns_rules.Scope = "MessageBody" if scope == "body" else "MessageAttributes"
+    problems = [
+        f"SNS would refuse the {scope} filter policy: {problem}"
+        for problem in sns_rules.filter_policy_problems(dict(policy), aws_scope)
+    ]
+    if scope == "body" and schema is not None:
+        problems += _unknown_keys(policy, _schema_keys(schema))
+    return problems
 
-    Body policies may nest objects; attribute policies may not. ``schema`` (a JSON Schema of
-    the message body) is checked for body policies only.
-    """
-    problems: list[str] = []
-    if not policy:
-        return [f"the {scope} filter policy{' at ' + _path if _path else ''} is empty; give keys or drop it"]
-    known = _schema_keys(schema) if scope == "body" else None
+
+def _unknown_keys(policy: Mapping[str, Any], known: Mapping[str, Any] | None, path: str = "") -> list[str]:
+    if known is None:
+        return []
+    problems = []
     for key, rules in policy.items():
-        path = f"{_path}.{key}" if _path else key
-        if known is not None and key not in known:
-            problems.append(f"body filter key '{path}' is not in the event schema (it has: {', '.join(sorted(known))})")
+        if key == "$or" and isinstance(rules, Sequence):
+            for branch in rules:
+                problems += _unknown_keys(branch, known, path) if isinstance(branch, Mapping) else []
             continue
-        if isinstance(rules, Mapping):
-            if scope != "body":
-                problems.append(f"filter on '{path}': attribute filters cannot nest; use a body filter")
-                continue
-            nested_schema = known.get(key) if known is not None else None
-            problems += filter_policy_problems(rules, scope=scope, schema=nested_schema, _path=path)
-            continue
-        if not isinstance(rules, Sequence) or isinstance(rules, str):
-            problems.append(f"filter on '{path}': give a list of allowed values or conditions")
-            continue
-        if not rules:
-            problems.append(f"filter on '{path}': the allow-list is empty, so nothing would ever match")
-            continue
-        for condition in rules:
-            problems += _condition_problems(path, condition)
+        where = f"{path}.{key}" if path else key
+        if key not in known:
+            has = ", ".join(sorted(known))
+            problems.append(f"body filter key '{where}' is not in the event schema (it has: {has})")
+        elif isinstance(rules, Mapping):
+            problems += _unknown_keys(rules, _schema_keys(known[key]), where)
     return problems
 
 

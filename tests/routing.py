@@ -1,4 +1,4 @@
-"""The routing tables, as data, and evaluation of synthesized filter policies with moto's matcher."""
+"""The routing tables, as data, and evaluation of synthesized filter policies and patterns with event_routing."""
 
 from __future__ import annotations
 

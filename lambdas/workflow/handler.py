@@ -41,7 +41,7 @@ def task(function: Task) -> Task:
         order = event.get("order", event)
         logger.append_keys(
             order_id=order.get("order_id"),
-            correlation_id=order.get("correlation_id"),
+            correlation_id=order.get("correlation_id") or None,  # "" when the event had none
             execution_id=event.get("execution_id"),
         )
         try:

@@ -33,14 +33,15 @@ ACCOUNT_MANAGERS = ("am-ada", "am-grace", "am-linus", "am-margaret")
 
 class FlowInput(BaseModel):
     """What the high-value order flow receives from the rule's InputTransformer (the one source of its schema,
-    ``schemas/flow-input.schema.json``). ``correlation_id`` is null when the OrderCreated event had none."""
+    ``schemas/flow-input.schema.json``). ``correlation_id`` is empty when the OrderCreated event had none:
+    EventBridge renders a path missing from the event as empty text (null is accepted too)."""
 
     model_config = ConfigDict(extra="ignore", title="HighValueOrderFlowInput")
 
     order_id: Identifier
     customer_id: Identifier
     amount: Annotated[float, Field(ge=0)]
-    correlation_id: CorrelationId | None = None
+    correlation_id: CorrelationId | Literal[""] | None = None
     priority: Literal["high"] = "high"
 
 

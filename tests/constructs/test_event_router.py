@@ -99,3 +99,13 @@ def test_template_problems_are_found() -> None:
     ]
     problems = input_template_problems({"a": "$.detail.a"}, '{"a": <a>,}')
     assert len(problems) == 1 and "not valid JSON after substitution" in problems[0]
+
+
+def test_a_pattern_eventbridge_would_refuse_fails_at_synth_with_its_reason() -> None:
+    """The library judges patterns with the engine the local cloud and eventctl use (event_routing)."""
+
+    stack = cdk.Stack(cdk.App(), "Test")
+    router = EventRouter(stack, "Router", bus_name="b")
+    with pytest.raises(InvalidPropsError, match=r"EventBridge would refuse the pattern of rule 'r'.*numeric"):
+        router.add_rule("R", rule_name="r", pattern=events.EventPattern(detail={"n": [{"numeric": [">", "ten"]}]}))
+    assert router.add_rule("Ok", rule_name="ok", pattern=events.EventPattern(detail={"n": [{"numeric": [">", 10]}]}))

@@ -6,6 +6,7 @@ import html
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -206,3 +207,44 @@ def test_an_endpoint_that_does_not_answer_is_one_clear_line(cli: CliRunner, monk
     result = cli.invoke(app, ["dlq", "list"])
     assert result.exit_code == 2
     assert "cannot reach http://127.0.0.1:9" in one_line_error(result)
+
+
+#: Events a producer might send, well-formed or not: eventctl routes gives a verdict for each, or one line.
+ODD_EVENTS: list[Any] = [
+    {},
+    {"event_type": "order.created"},
+    {"event_type": "order.updated"},
+    {"event_type": "order.cancelled", "order_id": ""},
+    {"event_type": "order.shipped", "amount": "12"},
+    {"event_type": 7, "order_id": ["o-1"], "amount": True},
+    {"event_type": None, "internal": {"x": 1}},
+    {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1", "amount": 1e12},
+    {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1", "amount": -1, "internal": "yes"},
+    {"event_type": "order.created", "order_id": "o 1", "customer_id": "c-1", "amount": 2500.005},
+    {"event_type": "order.updated", "order_id": "o-1", "update_id": {"a": 1}, "internal": 0},
+    {"event_type": "order.updated", "order_id": "o-1", "update_id": "", "amount": None},
+    {"event_type": "ORDER.CREATED", "amount": [1, 2], "correlation_id": 5},
+    {"event_type": "order.created", "customer_tier": "gold", "currency": "euro", "amount": "NaN"},
+]
+
+
+@pytest.mark.parametrize("event", ODD_EVENTS, ids=[json.dumps(e)[:40] for e in ODD_EVENTS])
+def test_routes_gives_a_verdict_or_one_line_for_any_event(cli: CliRunner, dev_app: SynthesizedApp, event: Any) -> None:
+    """Issue 16: a verdict or one clear line (exit 2), never a traceback, whatever the event holds."""
+    result = cli.invoke(app, ["routes", "--cdk-out", str(dev_app.assembly_dir), "--event", json.dumps(event), "--json"])
+    assert result.exit_code in (0, 2), result.exception
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+
+
+def test_routes_refuses_a_template_whose_pattern_aws_would_refuse(
+    cli: CliRunner, dev_app: SynthesizedApp, tmp_path: Path
+) -> None:
+    for template in dev_app.assembly_dir.glob("*.template.json"):
+        content = json.loads(template.read_text())
+        for resource in content["Resources"].values():
+            if resource["Type"] == "AWS::Events::Rule" and "EventPattern" in resource["Properties"]:
+                resource["Properties"]["EventPattern"] = {"detail": {"total": [{"numeric": [">", "1000"]}]}}
+        (tmp_path / template.name).write_text(json.dumps(content))
+    result = cli.invoke(app, ["routes", "--cdk-out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is one EventBridge would refuse: " in one_line_error(result)

@@ -32,8 +32,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_holds_the_library_only(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     packages = {name.split("/")[0] for name in names}
-    assert {p for p in packages if not p.endswith(".dist-info")} == {"event_constructs"}
+    assert {p for p in packages if not p.endswith(".dist-info")} == {"event_constructs", "event_routing"}
     assert "event_constructs/py.typed" in names
+    assert "event_routing/py.typed" in names
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
     assert "Requires-Dist: aws-cdk-lib<3,>=2.275.0" in text

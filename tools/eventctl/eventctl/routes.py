@@ -1,7 +1,9 @@
 """Which subscribers and rules receive an event, and why not, computed from the synthesized templates.
 
-Filter policies and event patterns are evaluated with moto's SNS and EventBridge matchers,
-the same ones the tests use, on the policies exactly as ``cdk synth`` rendered them.
+Filter policies and event patterns are decided by :mod:`event_routing` (AWS's documented rules,
+checked against a corpus of AWS's own examples), the engine the library validates with at synth
+and the local cloud routes with, on the policies exactly as ``cdk synth`` rendered them. A policy
+or pattern AWS would refuse is reported as such, in one line.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moto.events.models import EventPattern
-from moto.sns.utils import FilterPolicyMatcher
 from pydantic import ValidationError
 
+from event_routing.eventbridge import event_pattern_problems, matches_event_pattern
+from event_routing.sns import filter_policy_problems, matches_filter_policy
 from eventctl.errors import EventctlError
 from orders_common.bus import ORDER_CREATED, ORDERS_SOURCE, OrderCreatedDetail
+from orders_common.errors import PoisonMessageError
 from orders_common.events import Delivery, OrderEvent, completed, message_attributes
 from orders_common.limits import ORDER_EVENT_TYPES
 
@@ -71,17 +74,17 @@ def filter_matches(
 ) -> bool:
     if not policy:
         return True
-    stored = {name: {"Type": a["DataType"], "Value": a["StringValue"]} for name, a in message_attributes.items()}
-    try:
-        return bool(FilterPolicyMatcher(policy, scope).matches(stored, json.dumps(body)))
-    except TypeError:
-        # moto 5.2 compares a string body value with a numeric condition and crashes;
-        # SNS treats a non-number as not matching a numeric condition.
-        return False
+    return matches_filter_policy(
+        policy, scope=_scope(scope), message_attributes=message_attributes, body=json.dumps(body, default=str)
+    )
 
 
 def rule_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    return bool(EventPattern(json.dumps(pattern), pattern).matches_event(event))  # type: ignore[arg-type]
+    return matches_event_pattern(pattern, json.loads(json.dumps(event, default=str)))
+
+
+def _scope(scope: str | None) -> Any:
+    return "MessageBody" if scope == "MessageBody" else "MessageAttributes"
 
 
 def _templates(cdk_out: Path) -> list[dict[str, Any]]:
@@ -102,7 +105,10 @@ def subscriptions(template: dict[str, Any]) -> list[Subscription]:
         queue = (
             resources[endpoint["Fn::GetAtt"][0]]["Properties"]["QueueName"] if isinstance(endpoint, dict) else endpoint
         )
-        found.append(Subscription(queue, props.get("FilterPolicy"), props.get("FilterPolicyScope")))
+        policy, scope = props.get("FilterPolicy"), props.get("FilterPolicyScope")
+        for problem in filter_policy_problems(policy, _scope(scope)) if policy else []:
+            raise EventctlError(f"the filter policy of {queue}'s subscription is one SNS would refuse: {problem}")
+        found.append(Subscription(queue, policy, scope))
     return found
 
 
@@ -119,6 +125,10 @@ def rules(template: dict[str, Any]) -> list[Rule]:
             ref = arn.get("Ref") if isinstance(arn, dict) else None
             target_props = resources.get(ref, {}).get("Properties", {}) if ref else {}
             targets.append(target_props.get("StateMachineName") or str(ref or arn))
+        for problem in event_pattern_problems(props["EventPattern"]):
+            raise EventctlError(
+                f"the pattern of rule {props.get('Name', '?')} is one EventBridge would refuse: {problem}"
+            )
         found.append(Rule(props.get("Name", "?"), props["EventPattern"], targets))
     return found
 
@@ -169,12 +179,26 @@ def sns_message(event: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[
     """The attributes and body order_processor publishes for ``event`` (its own code: one source of the shape)."""
     if event.get("event_type") not in ORDER_EVENT_TYPES:  # a type nobody here publishes: its type alone
         return {"event_type": {"DataType": "String", "StringValue": str(event.get("event_type", ""))}}, event
-    filled = completed(Delivery(event, {}, "eventctl", SAMPLE_TIME, json.dumps(event)))
+    try:
+        filled = completed(Delivery(event, {}, "eventctl", SAMPLE_TIME, json.dumps(event)))
+    except PoisonMessageError:  # a consumer would dead-letter it; the filters still see what it says
+        filled = dict(event)
     try:
         published = OrderEvent.model_validate(filled)
-    except ValidationError:  # an event a producer could not publish: route what it says, as it says it
-        published = OrderEvent.model_construct(**filled)
+    except ValidationError:  # an event order_processor could not publish: route what it says, as it says it
+        return _attributes_as_given(filled), event
     return message_attributes(published), event
+
+
+def _attributes_as_given(event: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The attributes of an event another producer might publish as it is (what the filters would see)."""
+    attributes = {"event_type": {"DataType": "String", "StringValue": str(event.get("event_type", ""))}}
+    amount = event.get("amount")
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        attributes["amount"] = {"DataType": "Number", "StringValue": str(amount)}
+    if event.get("internal"):
+        attributes["internal"] = {"DataType": "String", "StringValue": "true"}
+    return attributes
 
 
 def bus_event(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -182,9 +206,11 @@ def bus_event(event: dict[str, Any]) -> dict[str, Any] | None:
     if event.get("event_type") != "order.created":
         return None
     defaults = {"currency": "USD", "customer_tier": "standard", "correlation_id": "eventctl"}
-    detail = OrderCreatedDetail.model_validate({**defaults, **event, "total": event.get("amount")}).model_dump(
-        exclude_none=True
-    )
+    given = {**defaults, **event, "total": event.get("amount")}
+    try:  # as order_processor puts it (its own model: money as a JSON number)
+        detail = json.loads(OrderCreatedDetail.model_validate(given).model_dump_json(exclude_none=True))
+    except ValidationError:  # an order order_processor would refuse: route what it says, as it says it
+        detail = {name: value for name, value in given.items() if value is not None}
     return {
         "version": "0",
         "id": "sample",
