@@ -75,7 +75,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -346,9 +345,30 @@ def _equals_ignore_case(wanted: str) -> Callable[[str], bool]:
     return lambda value: value.lower() == folded
 
 
+def _glob(tokens: list[object], value: str) -> bool:
+    """Whether ``value`` matches the wildcard ``tokens``: one pass that backs up only to the last star
+    (at most len(tokens) x len(value) steps; a regular expression backtracks exponentially on ``*a*a*a*b``)."""
+    token = position = 0
+    star, resume = -1, 0
+    while position < len(value):
+        if token < len(tokens) and tokens[token] is _STAR:
+            star, resume = token, position
+            token += 1
+        elif token < len(tokens) and tokens[token] == value[position]:
+            token += 1
+            position += 1
+        elif star >= 0:
+            token, resume = star + 1, resume + 1
+            position = resume
+        else:
+            return False
+    while token < len(tokens) and tokens[token] is _STAR:
+        token += 1
+    return token == len(tokens)
+
+
 def _wildcard_test(tokens: list[object]) -> Callable[[str], bool]:
-    regex = re.compile("".join(".*" if token is _STAR else re.escape(str(token)) for token in tokens), re.DOTALL)
-    return lambda value: regex.fullmatch(value) is not None
+    return lambda value: _glob(tokens, value)
 
 
 def _wildcard_complexity(patterns: list[list[object]], max_subsets: int = 4000) -> int:
@@ -373,7 +393,13 @@ def _wildcard_complexity(patterns: list[list[object]], max_subsets: int = 4000) 
     worst = 0
     while pending and len(seen) < max_subsets:
         active = pending.pop()
-        for char in alphabet:
+        # Only the characters some active position expects move differently from any other character.
+        expected = {
+            patterns[which][position]
+            for which, position in active
+            if position < len(patterns[which]) and patterns[which][position] is not _STAR
+        }
+        for char in expected | {"\0other"}:
             moved = []
             for which, position in active:
                 tokens = patterns[which]
@@ -640,7 +666,7 @@ class _Compiler:
                     f'write the bound as a JSON number, e.g. ["{operator}", 0]',
                 )
                 return None
-            if abs(number) > NUMERIC_BOUND:
+            if number.copy_abs() > NUMERIC_BOUND:  # copy_abs: no context, so 1e9999999 cannot overflow
                 self.problem(
                     f"Value of {shown} must be between -5.0E9 and 5.0E9",
                     value_path,
@@ -725,6 +751,8 @@ def _compile(pattern: str | dict[str, Any]) -> _Compiled:
             parsed = parse_json(text)
         except ValueError as error:
             return _Compiled(_And(), [*problems, f"{error} (at (pattern); send well-formed JSON)"])
+        except RecursionError:
+            return _Compiled(_And(), [*problems, "Pattern is nested too deeply (at (pattern); flatten it)"])
     else:
         parsed = pattern
     if not isinstance(parsed, dict):
@@ -740,7 +768,10 @@ def _compile(pattern: str | dict[str, Any]) -> _Compiled:
                 "(at (pattern); shorten it, e.g. with prefix/wildcard operators or by splitting the rule)"
             )
     compiler = _Compiler()
-    tree = compiler.compile_object(parsed, "", [])
+    try:
+        tree = compiler.compile_object(parsed, "", [])
+    except RecursionError:
+        return _Compiled(_And(), [*problems, "Pattern is nested too deeply (at (pattern); flatten it)"])
     if not compiler.problems:
         compiler.check_limits(tree)
     return _Compiled(tree, problems + compiler.problems)
@@ -761,9 +792,17 @@ def event_pattern_problems(pattern: str | dict[str, Any]) -> list[str]:
 # Matching
 
 Record = dict[str, list[Any]]
+#: Beyond this many consistent choices of array elements, fields are matched each on its own (see _records).
+MAX_ELEMENT_COMBINATIONS = 10_000
+
+
+class _TooManyCombinationsError(Exception):
+    pass
 
 
 def _merge(left: list[Record], right: list[Record]) -> list[Record]:
+    if len(left) * len(right) > MAX_ELEMENT_COMBINATIONS:
+        raise _TooManyCombinationsError
     merged = []
     for a in left:
         for b in right:
@@ -827,11 +866,36 @@ def matches_event_pattern(pattern: str | dict[str, Any], event: str | dict[str, 
             event = parse_json(event)
         except ValueError as error:
             raise ValueError(f"Parameter Event is not valid. ({error})") from error
+        except RecursionError:
+            raise ValueError("Parameter Event is not valid. (it is nested too deeply)") from None
     if not isinstance(event, dict):
         return False
     wanted: set[str] = set()
     for path in compiled.tree.paths():
         parts = path.split(".")
         wanted.update(".".join(parts[: index + 1]) for index in range(len(parts)))
-    records = _records(event, "", frozenset(wanted))
+    try:
+        records = _records(event, "", frozenset(wanted))
+    except _TooManyCombinationsError:  # arrays of many objects: each field on its own (no element consistency)
+        records = [_flat_record(event, "", frozenset(wanted))]
+    except RecursionError:
+        raise ValueError("Parameter Event is not valid. (it is nested too deeply)") from None
     return any(_holds(compiled.tree, record) for record in records)
+
+
+def _flat_record(value: Any, path: str, wanted: frozenset[str]) -> Record:
+    """Every leaf value along the pattern's paths, whichever array element it is in."""
+    record: Record = {}
+    pending = [(value, path)]
+    while pending:
+        current, where = pending.pop()
+        if isinstance(current, dict):
+            for key, child in current.items():
+                child_path = f"{where}.{key}" if where else str(key)
+                if child_path in wanted:
+                    pending.append((child, child_path))
+        elif isinstance(current, list | tuple):
+            pending.extend((element, where) for element in current)
+        else:
+            record.setdefault(where, []).append(current)
+    return record

@@ -399,7 +399,7 @@ class _Validator:
                 path, f"Value of {name} must be numeric", f'follow "{operator}" with a number, e.g. ["{operator}", 100]'
             )
             return False
-        if abs(Decimal(value)) > NUMERIC_LIMIT:
+        if Decimal(value).copy_abs() > NUMERIC_LIMIT:
             self.add(
                 path,
                 f"Value of {name} must be between -1000000000 and 1000000000 (got {_show(value)})",
@@ -518,7 +518,7 @@ def _number(value: Any) -> Decimal | None:
 
 def _five_places(number: Decimal) -> Decimal:
     """SNS compares numbers to five digits after the decimal point."""
-    if abs(number) >= 10**15:
+    if number.copy_abs() >= 10**15:  # copy_abs: no context, so 1e9999999 cannot overflow
         return number
     with localcontext() as context:
         context.prec = 40

@@ -50,6 +50,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from unittest import mock
 
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.events import models as events_models
 from moto.events.exceptions import ValidationException
 
@@ -255,13 +256,21 @@ def problems(input_transformer: dict[str, Any], target_id: str = "") -> list[str
 _original_parse = events_models.EventTemplateParser.parse
 
 
+def as_aws_sends(event: Any) -> Any:
+    """``event`` with ``time`` as AWS writes it (ISO 8601, ``2017-12-22T18:43:48Z``): moto keeps a unix number
+    until it delivers, so rules and templates would otherwise see a number where AWS has a string."""
+    if isinstance(event, dict) and isinstance(event.get("time"), int | float) and not isinstance(event["time"], bool):
+        return {**event, "time": iso_8601_datetime_without_milliseconds(utcfromtimestamp(event["time"]))}
+    return event
+
+
 def _parse(input_template: str | None, input_paths_map: dict[str, Any], event: Any) -> Any:
     if not input_template:
         return _original_parse(input_template, input_paths_map, event)  # type: ignore[arg-type]
     rule = _current_rule.get()
     return render(
         {"InputPathsMap": input_paths_map or {}, "InputTemplate": input_template},
-        event,
+        as_aws_sends(event),
         rule_arn=rule[0] if rule else None,
         rule_name=rule[1] if rule else None,
     )

@@ -225,6 +225,8 @@ def routes(
         events = [json.loads(event)] if event else routes_module.sample_events()
     except json.JSONDecodeError as error:
         _fail(f"--event is not JSON: {error}")
+    except RecursionError:
+        _fail("--event is nested too deeply")
     except EventctlError as error:
         _fail(str(error))
     if not all(isinstance(e, dict) for e in events):
