@@ -65,30 +65,30 @@ def test_sns_number_attribute_with_huge_exponent_gives_a_verdict() -> None:
     )
 
 
-def _timed(call) -> float:
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
+# Sizes at which the old code took seconds to minutes (a regex backtracking O(n^4), 80^3 element records,
+# subsets x a 1,500-character alphabet): each is now a plain verdict (no timing asserted: the suite would hang).
 
 
-def test_eb_accepted_wildcard_matches_in_under_a_second() -> None:
-    """ "*a*a*a*b" is accepted (4 stars); matching it against 500 a's backtracks in the regex (O(n^4))."""
+def test_eb_accepted_wildcard_matches_long_values() -> None:
+    """ "*a*a*a*b" is accepted (4 stars); a regex backtracked O(n^4) on 500 a's (2 s; 1,000: 31 s)."""
     pattern = {"f": [{"wildcard": "*a*a*a*b"}]}
     assert event_pattern_problems(pattern) == []
-    assert _timed(lambda: matches_event_pattern(pattern, {"f": "a" * 500})) < 1.0
+    assert matches_event_pattern(pattern, {"f": "a" * 5000}) is False
+    assert matches_event_pattern(pattern, {"f": "a" * 5000 + "b"}) is True
 
 
-def test_eb_arrays_of_objects_do_not_explode() -> None:
-    """_records merges every element choice of every array: 80^3 records for three arrays of 80 objects."""
-    pattern = {"detail": {k: {"x": [1]} for k in "abc"}}
-    event = {"detail": {k: [{"x": 1}] * 80 for k in "abc"}}
-    assert _timed(lambda: matches_event_pattern(pattern, event)) < 1.0
+def test_eb_arrays_of_many_objects_give_a_verdict() -> None:
+    """Every element choice of every array was a record: 80^3 for three arrays of 80 objects (4 s; 4 x 60: 105 s)."""
+    pattern = {"detail": {k: {"x": [1]} for k in "abcd"}}
+    event = {"detail": {k: [{"x": 2}] * 79 + [{"x": 1}] for k in "abcd"}}
+    assert matches_event_pattern(pattern, event) is True
+    assert matches_event_pattern(pattern, {"detail": {**event["detail"], "d": [{"x": 2}] * 80}}) is False
 
 
-def test_eb_wildcard_complexity_check_is_fast() -> None:
-    """_wildcard_complexity explores subsets x alphabet; 1500 distinct characters after one star take seconds."""
+def test_eb_wildcard_complexity_of_a_long_operand_is_judged() -> None:
+    """Subsets x alphabet: 1,500 distinct characters after one star took 3 s to judge."""
     operand = "*" + "".join(chr(0x4E00 + i) for i in range(1500))
-    assert _timed(lambda: event_pattern_problems({"f": [{"wildcard": operand}]})) < 1.0
+    assert event_pattern_problems({"f": [{"wildcard": operand}]}) == []
 
 
 # ---------------------------------------------------------------- claim 3: the same verdicts everywhere
