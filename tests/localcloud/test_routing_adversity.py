@@ -95,15 +95,8 @@ def test_eb_wildcard_complexity_of_a_long_operand_is_judged() -> None:
 
 
 @pytest.fixture
-def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from moto import mock_aws
-
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws(), installed(routing_rules, events_input_transformer):
+def local_cloud(aws: None) -> Iterator[None]:
+    with installed(routing_rules, events_input_transformer):
         yield
 
 
