@@ -15,7 +15,6 @@ transaction id sent again with another amount: a duplicate is the same update, n
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 
 from balance_updater.models import BalanceUpdate
 from orders_common.errors import PoisonMessageError, TransientError, describe_validation_error
+from orders_common.readers import json_object
 
 BALANCE_ENTRY = "BALANCE"
 LEDGER_PREFIX = "TXN#"
@@ -34,12 +34,7 @@ def parse_balance_update(body: str | None, message_group_id: str | None) -> Bala
     """The update in ``body``, or :class:`PoisonMessageError` saying what is wrong with it."""
     if not body:
         raise PoisonMessageError("empty message body")
-    try:  # numbers exactly as written: a float would round 10.001 to what the model accepts
-        data = json.loads(body, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise PoisonMessageError(f"body is not JSON: {error}") from None
-    if not isinstance(data, dict):
-        raise PoisonMessageError("body is not a JSON object")
+    data = json_object(body)  # numbers exactly as written: a float would round 10.001 to what the model accepts
     try:
         update = BalanceUpdate.model_validate(data)
     except ValidationError as error:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from orders_common.limits import (
     MAX_ITEMS_PER_ORDER,
     MAX_QUANTITY,
+    MONEY_NUMBER_READER_RULE,
     Currency,
     CustomerTier,
     Identifier,
@@ -43,7 +44,7 @@ class OrderLine(_Message):
 #: What the reader refuses that JSON Schema cannot state (the schema lists them as ``x-reader-rules``).
 ORDER_CREATED_READER_RULES = (
     "total and amount, when both are sent, are the same amount",
-    "a money number has at most x-decimal-places decimal places and x-max-digits digits",
+    MONEY_NUMBER_READER_RULE,
 )
 
 

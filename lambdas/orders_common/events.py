@@ -13,11 +13,9 @@ The body is the event as JSON; ``schemas/order-event.schema.json`` is its JSON S
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -25,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, TypeAdapter, Valida
 
 from orders_common.errors import PoisonMessageError, describe_validation_error
 from orders_common.limits import (
+    MONEY_NUMBER_READER_RULE,
     ORDER_EVENT_TYPES,
     CorrelationId,
     Currency,
@@ -37,7 +36,7 @@ from orders_common.limits import (
     Timestamp,
     order_event_id,
 )
-from orders_common.readers import event_type_of
+from orders_common.readers import event_type_of, json_object
 
 #: Money in the event body is a JSON number (11 digits at most, so a float carries it exactly),
 #: so that body filters can compare it numerically; parsed, it is a Decimal with two places again.
@@ -50,7 +49,7 @@ DERIVED_FIELDS = ("event_id", "occurred_at", "correlation_id")
 
 #: What readers refuse that JSON Schema cannot state (the schema lists them as ``x-reader-rules``).
 ORDER_EVENT_READER_RULES = (
-    "a money number has at most x-decimal-places decimal places and x-max-digits digits",
+    MONEY_NUMBER_READER_RULE,
     "an event is internal when an 'internal' message attribute is present, whatever the body says",
 )
 
@@ -140,17 +139,6 @@ class Delivery:
     text: str
 
 
-def _json_object(text: str, what: str) -> dict[str, Any]:
-    """``text`` as a JSON object whose numbers are exact (a Decimal, never a rounded float)."""
-    try:
-        value = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as error:
-        raise PoisonMessageError(f"{what} is not JSON: {error}") from None
-    if not isinstance(value, dict):
-        raise PoisonMessageError(f"{what} is not a JSON object")
-    return value
-
-
 def _is_sns_envelope(body: dict[str, Any]) -> bool:
     """SNS's JSON envelope, not an event that happens to have fields named like it (readers ignore
     unknown fields, so ``Type`` or ``Message`` alone decide nothing): an envelope has SNS's fields
@@ -172,10 +160,10 @@ def unwrap(record: SQSRecord) -> Delivery:
     "Timestamp", "MessageAttributes"}``).
     """
     text = record.body or ""
-    body = _json_object(text, "body")
+    body = json_object(text, "body")
     if _is_sns_envelope(body):
         attributes = {name: value.get("Value", "") for name, value in (body.get("MessageAttributes") or {}).items()}
-        inner = _json_object(body["Message"], "SNS message")
+        inner = json_object(body["Message"], "SNS message")
         return Delivery(
             inner,
             attributes,

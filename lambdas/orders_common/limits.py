@@ -85,6 +85,9 @@ TIMESTAMP_PATTERN: Final = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?
 #: surrogate; not U+FFFE or U+FFFF).
 CARRIABLE_PATTERN: Final = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ud800-\\udfff\\ufffe\\uffff]*$"
 
+#: What a money reader enforces that JSON Schema cannot state (listed in the schemas' ``x-reader-rules``).
+MONEY_NUMBER_READER_RULE: Final = "a money number has at most x-decimal-places decimal places and x-max-digits digits"
+
 #: AWS limits the derived ids reach.
 SQS_MAX_GROUP_ID_LENGTH: Final = 128
 SQS_MAX_DEDUPLICATION_ID_LENGTH: Final = 128

@@ -19,8 +19,10 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -71,3 +73,19 @@ def count_unhandled(metrics: Metrics, logger: Logger, event_type: str) -> dict[s
     count(metrics, UNHANDLED_EVENT_TYPES)
     logger.info("event type not handled here: acknowledged", extra={"unhandled_event_type": event_type})
     return {"event_type": event_type, "outcome": "not_handled_here"}
+
+
+def json_object(text: str, what: str = "body") -> dict[str, Any]:
+    """``text`` as a JSON object whose numbers are exact (a Decimal, never a rounded float); else
+    :class:`PoisonMessageError` naming ``what``.
+
+    >>> json_object('{"amount": 10.0000000000000000001}')
+    {'amount': Decimal('10.0000000000000000001')}
+    """
+    try:
+        value = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise PoisonMessageError(f"{what} is not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise PoisonMessageError(f"{what} is not a JSON object")
+    return value

@@ -75,12 +75,12 @@ def filter_matches(
     if not policy:
         return True
     return matches_filter_policy(
-        policy, scope=_scope(scope), message_attributes=message_attributes, body=json.dumps(body, default=str)
+        policy, scope=_scope(scope), message_attributes=message_attributes, body=json.dumps(body)
     )
 
 
 def rule_matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    return matches_event_pattern(pattern, json.loads(json.dumps(event, default=str)))
+    return matches_event_pattern(pattern, event)
 
 
 def _scope(scope: str | None) -> Any:
