@@ -9,6 +9,11 @@ first: the group's later message overtakes the earlier one. Found by the generat
 
 Here every message that is visible again is released before the group locks are computed, so the
 group is held exactly while one of its messages is really in flight, and handed out from its head.
+
+The release is decided at one instant, read once: moto keeps "in flight" as a set, whose order is
+that of the messages' addresses in memory, so a clock read per message (a clock that moves with
+every reading, as the generated histories' does) made the outcome depend on where the messages
+happened to be allocated; that made the generated histories unrepeatable.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
+from moto.sqs import models as sqs_models
 from moto.sqs.models import SQSBackend
 
 from localcloud.settings import LocalCloudSettings
@@ -27,8 +33,9 @@ GAP = "moto lets a FIFO group's later message overtake an earlier one when both 
 def release_timed_out(backend: SQSBackend, queue_name: str) -> None:
     """Forget "in flight" for every message of a FIFO queue whose visibility timeout has passed."""
     queue = backend.get_queue(queue_name)
-    if queue.fifo_queue:
-        for message in [m for m in queue.pending_messages if m.visible]:
+    if queue.fifo_queue and queue.pending_messages:
+        now_ms = sqs_models.unix_time_millis()  # (looked up on the module: a patched clock applies)
+        for message in [m for m in queue.pending_messages if now_ms > m.visible_at]:
             queue.pending_messages.remove(message)
 
 

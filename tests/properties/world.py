@@ -45,6 +45,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
+from moto.moto_api._internal import mock_random
 from moto.s3.models import s3_backends
 from moto.sqs import models as sqs_models
 from moto.sqs.models import sqs_backends
@@ -55,6 +56,7 @@ from localcloud.compat.events_input_transformer import render
 from localcloud.compat.sqs_event_source import lambda_record
 from localcloud.settings import LocalCloudSettings
 from orders_common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+from orders_common.limits import EVENT_ID_SEPARATOR, charge_transaction_id, refund_transaction_id
 from tests.lambdas.sqs_harness import FakeLambdaContext
 from tests.properties.config import PipelineConfig
 
@@ -128,6 +130,34 @@ class Outage:
     operation: str
     key: str | None
     invocations: int
+
+
+def mentions(value: Any, order_id: str) -> bool:
+    """Whether a call's parameters name ``order_id``, or an id derived from it, anywhere (message bodies
+    and objects included).
+
+    Exactly, not as a substring: an order named ``a`` is not in every message id that holds an ``a``
+    (matching by substring made an outage for one order hit others by chance, and the histories
+    unrepeatable).
+    """
+    if isinstance(value, dict):
+        return any(mentions(item, order_id) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(mentions(item, order_id) for item in value)
+    if isinstance(value, bytes):
+        return any(mentions(line, order_id) for line in value.decode("utf-8", "replace").splitlines())
+    if not isinstance(value, str):
+        return False
+    if value in (order_id, charge_transaction_id(order_id), refund_transaction_id(order_id)):
+        return True
+    if value.startswith(order_id + EVENT_ID_SEPARATOR):  # an event id: "/" is in no identifier
+        return True
+    if value[:1] in ("{", "["):
+        try:
+            return mentions(json.loads(value), order_id)
+        except ValueError:
+            return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -266,6 +296,7 @@ class World:
                 dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table).items.clear()
             s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets[BUCKET].keys.clear()
         self.clock_ms = EPOCH_MS
+        mock_random.seed(0)  # moto's message ids and receipt handles: the same in every replay of a history
         self.observed = Observed()
         self.sent = []
         self.garbage = defaultdict(list)
@@ -449,7 +480,7 @@ class World:
         for outage in self._outages:
             if outage.consumer != self._consumer or outage.operation != model.name:
                 continue
-            if outage.key is None or outage.key in json.dumps(context.get("world_parameters", {}), default=str):
+            if outage.key is None or mentions(context.get("world_parameters", {}), outage.key):
                 self.observed.faults += 1
                 code = THROTTLE_CODES.get(model.service_model.service_name, "ThrottlingException")
                 raise ClientError({"Error": {"Code": code, "Message": "injected outage"}}, model.name)
