@@ -63,7 +63,7 @@ lint: install  ## ruff + mypy
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening
 
-diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (needs Graphviz: apt-get install graphviz)
+diagram: synth  ## redraw docs/architecture.svg and .png from cdk.out (graphviz-pure, from PyPI)
 	$(BIN)/eventctl diagram --cdk-out cdk.out --output docs/architecture
 
 asyncapi: synth  ## redraw docs/asyncapi.yaml (the AsyncAPI 3.0 document of the app) from cdk.out

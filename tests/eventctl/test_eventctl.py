@@ -180,7 +180,10 @@ def test_routes_refuses_bad_input(cli: CliRunner, tmp_path: Path, dev_app: Synth
     assert bad.exit_code == 2 and "--event is not JSON" in one_line_error(bad)
 
 
-def test_diagram_draws_svg_and_png(dev_app: SynthesizedApp, cli: CliRunner, tmp_path: Path) -> None:
+def test_diagram_draws_svg_and_png(
+    dev_app: SynthesizedApp, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no system Graphviz, no venv on PATH: what a bare machine has
     result = cli.invoke(app, ["diagram", "--cdk-out", str(dev_app.assembly_dir), "--output", str(tmp_path / "arch")])
     assert result.exit_code == 0, result.stderr
     svg = html.unescape((tmp_path / "arch.svg").read_text())

@@ -1,9 +1,16 @@
 """The architecture, drawn from cdk.out with Graphviz: topic and filtered subscriptions, queues and
-their DLQs, consumers, the bus, its rules, targets and archive."""
+their DLQs, consumers, the bus, its rules, targets and archive.
+
+The graph is laid out and drawn by ``graphviz-pure`` (a Python wheel holding Graphviz's ``dot`` as
+one program), so drawing needs no system package and gives the same bytes on every machine.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -131,15 +138,33 @@ def build(cdk_out: Path) -> graphviz.Digraph:  # noqa: PLR0915 (one pass per res
     return graph
 
 
+#: The program that lays out and draws the graph (installed with eventctl, from PyPI).
+DRAWING_PROGRAM = "graphviz-pure"
+
+
+def drawing_program() -> str:
+    """Where ``graphviz-pure`` is: on PATH, or beside this interpreter's scripts (a venv not activated)."""
+    found = shutil.which(DRAWING_PROGRAM) or shutil.which(DRAWING_PROGRAM, path=sysconfig.get_path("scripts"))
+    if found is None:
+        raise EventctlError(f"{DRAWING_PROGRAM} is not installed: pip install {DRAWING_PROGRAM}")
+    return found
+
+
 def render(cdk_out: Path, output: Path) -> list[Path]:
     """Write ``output``.svg and ``output``.png; returns the files."""
-    graph = build(cdk_out)
+    source = build(cdk_out).source
+    program = drawing_program()
     output.parent.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in ("svg", "png"):
-        try:
-            path = graph.render(outfile=str(output.with_suffix(f".{fmt}")), format=fmt, cleanup=True)
-        except graphviz.ExecutableNotFound:
-            raise EventctlError("Graphviz's `dot` is not installed: apt-get install graphviz") from None
-        written.append(Path(path))
+        path = output.with_suffix(f".{fmt}")
+        drawn = subprocess.run(
+            [program, f"-T{fmt}", "-o", str(path)], input=source.encode(), capture_output=True, check=False
+        )
+        if drawn.returncode != 0:
+            problem = drawn.stderr.decode(errors="replace").strip().splitlines()
+            raise EventctlError(
+                f"{DRAWING_PROGRAM} could not draw {fmt}: {problem[-1] if problem else drawn.returncode}"
+            )
+        written.append(path)
     return written
