@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import html
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from eventctl.cli import app
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import create_queue_pair
+
+LOCAL = {"aws_access_key_id": "any", "aws_secret_access_key": "any"}
 
 
 def queue_depth(url: str) -> int:
@@ -203,6 +207,39 @@ def test_no_credentials_is_one_clear_line(cli: CliRunner, monkeypatch: pytest.Mo
     result = cli.invoke(app, ["dlq", "list"])
     assert result.exit_code == 2
     assert "no AWS credentials" in one_line_error(result)
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine with no AWS credentials and no region configured (CI, a laptop with no account)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+
+def test_a_local_cloud_needs_no_credentials(
+    cli: CliRunner, no_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        local = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", **LOCAL)
+        create_queue_pair(local, "order-processing")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        result = cli.invoke(app, ["dlq", "list"])
+    finally:
+        server.stop()
+    assert result.exit_code == 0, result.stderr
+    assert "order-processing-dlq" in result.stdout
 
 
 def test_an_endpoint_that_does_not_answer_is_one_clear_line(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
