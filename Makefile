@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
 CDK := node_modules/.bin/cdk
-# The local cloud: port, and SQS visibility timeouts x this factor (retries in seconds, not minutes).
+# The local cloud: port, and its one clock: every duration it honours x this factor (retries in seconds, not minutes).
 export LOCALCLOUD_PORT ?= 4599
 export LOCALCLOUD_TIME_SCALE ?= 0.02
 

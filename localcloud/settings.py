@@ -15,8 +15,10 @@ REGION = "us-east-1"
 class LocalCloudSettings:
     """Settings shared by the server, its workers and its clients.
 
-    ``time_scale`` compresses SQS visibility timeouts (a failed record comes back after
-    ``timeout x time_scale``), so retries that take minutes on AWS take seconds here. 1 is AWS timing.
+    ``time_scale`` is the local cloud's one clock: every duration it honours (visibility timeouts,
+    delays, retention, the FIFO deduplication window, batching windows, rule target retries, Step
+    Functions waits and retries) lasts ``duration x time_scale`` (:meth:`scaled`), so retries that take
+    minutes on AWS take seconds here, in the same order. 1 is AWS timing.
 
     >>> LocalCloudSettings(port=4599).endpoint
     'http://localhost:4599'
@@ -26,6 +28,14 @@ class LocalCloudSettings:
     time_scale: float = 1.0
     state_dir: Path = field(default_factory=lambda: Path(".localcloud"))
     poll_interval_seconds: float = 0.1
+
+    def scaled(self, seconds: float) -> float:
+        """How long ``seconds`` of AWS time last here.
+
+        >>> LocalCloudSettings(time_scale=0.02).scaled(200)
+        4.0
+        """
+        return seconds * self.time_scale
 
     @property
     def endpoint(self) -> str:

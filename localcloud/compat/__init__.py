@@ -33,8 +33,8 @@ from localcloud.compat import (
     sqs_fifo_deduplication,
     sqs_fifo_redelivery_order,
     sqs_receive_cost,
-    sqs_time_scale,
     stepfunctions_interpreter,
+    time_scale,
 )
 from localcloud.settings import LocalCloudSettings
 
@@ -56,7 +56,7 @@ GAPS: tuple[ModuleType, ...] = (
     sqs_fifo_deduplication,
     sqs_fifo_redelivery_order,
     sqs_receive_cost,
-    sqs_time_scale,
+    time_scale,
     lambda_runtime,
     sqs_event_source,
     server_dispatch_cost,

@@ -81,11 +81,14 @@ def _dead_letter(rule: Rule, target: dict[str, Any], event: dict[str, Any], erro
     )
 
 
-def deliver(rule: Rule, target: dict[str, Any], event: dict[str, Any], time_scale: float = 1.0) -> None:
+def deliver(
+    rule: Rule, target: dict[str, Any], event: dict[str, Any], settings: LocalCloudSettings | None = None
+) -> None:
     """Start an execution for ``event``; retry, then dead-letter. Runs on the delivery pool."""
     policy = target.get("RetryPolicy", {})
     max_attempts = 1 + int(policy.get("MaximumRetryAttempts", 185))
     max_age = float(policy.get("MaximumEventAgeInSeconds", 86400))
+    scaled = (settings or LocalCloudSettings()).scaled
     started = time.monotonic()
     attempt = 0
     while True:
@@ -96,11 +99,11 @@ def deliver(rule: Rule, target: dict[str, Any], event: dict[str, Any], time_scal
             logger.info("event %s started %s", event.get("id"), execution_arn)
             return
         except Exception as error:
-            too_old = time.monotonic() - started >= max_age * time_scale
+            too_old = time.monotonic() - started >= scaled(max_age)
             if attempt >= max_attempts or too_old or isinstance(error, (KeyError, ValueError)):
                 _dead_letter(rule, target, event, error, attempt)
                 return
-            time.sleep(min(2 ** (attempt - 1), 60) * time_scale)
+            time.sleep(scaled(min(2 ** (attempt - 1), 60)))
 
 
 def _is_state_machine(target: dict[str, Any]) -> bool:
@@ -120,6 +123,6 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
         if not state_machines or not self.event_pattern.matches_event(original_event):
             return
         for target in state_machines:
-            _pool().submit(deliver, self, target, dict(original_event), settings.time_scale)
+            _pool().submit(deliver, self, target, dict(original_event), settings)
 
     stack.enter_context(mock.patch.object(Rule, "send_to_targets", send_to_targets))

@@ -137,7 +137,7 @@ class Poller(threading.Thread):
 
     def _receive(self) -> list[dict[str, Any]]:
         batch_size = int(self.mapping.batch_size or 10)
-        deadline = time.monotonic() + float(self.mapping.max_batch_window or 0)
+        deadline = time.monotonic() + self.settings.scaled(float(self.mapping.max_batch_window or 0))
         visibility = self.sqs.get_queue(self.queue_name).visibility_timeout
         messages: list[dict[str, Any]] = []
         while len(messages) < batch_size:

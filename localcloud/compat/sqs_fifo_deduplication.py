@@ -30,14 +30,16 @@ def _seen(queue: Queue) -> dict[tuple[str, str], float]:
     return queue._localcloud_deduplication  # type: ignore[attr-defined]
 
 
-def is_duplicate(queue: Queue, message: Message, now: float | None = None) -> bool:
-    """Record ``message``'s deduplication id; True when the id was seen within the interval."""
+def is_duplicate(
+    queue: Queue, message: Message, now: float | None = None, interval: float = DEDUPLICATION_INTERVAL_SECONDS
+) -> bool:
+    """Record ``message``'s deduplication id; True when the id was seen within ``interval`` seconds."""
     now = time.time() if now is None else now
     per_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
     key = (message.group_id or "" if per_group else "", message.deduplication_id or "")
     with _lock:
         seen = _seen(queue)
-        for expired in [k for k, at in seen.items() if now - at >= DEDUPLICATION_INTERVAL_SECONDS]:
+        for expired in [k for k, at in seen.items() if now - at >= interval]:
             del seen[expired]
         if key in seen:
             return True
@@ -52,7 +54,7 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
         if not self.fifo_queue or not message.deduplication_id:
             original(self, message)
             return
-        if is_duplicate(self, message):
+        if is_duplicate(self, message, interval=settings.scaled(DEDUPLICATION_INTERVAL_SECONDS)):
             return
         deduplication_id = message.deduplication_id
         message.deduplication_id = None  # moto's own (narrower) check is replaced by the one above

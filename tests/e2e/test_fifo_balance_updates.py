@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from decimal import Decimal
 
+from localcloud.compat import sqs_fifo_deduplication
 from tests.e2e.system import DeployedSystem, wait_for
 
 QUEUE = "balance-updates.fifo"
@@ -53,10 +55,14 @@ def test_updates_of_one_account_are_applied_in_the_order_sent_while_accounts_int
 
 def test_a_duplicate_sent_after_the_first_was_deleted_is_not_delivered_again(system: DeployedSystem) -> None:
     account = f"acct-{uuid.uuid4().hex[:8]}"
+    sent = time.monotonic()
     _send(system, account, f"{account}.t1", "-5.00")
     wait_for(lambda: _applied(system, account), timeout=60, what="the first delivery")
     wait_for(lambda: system.queue_depth(QUEUE) == 0, timeout=30, what="the first message deleted")
-    _send(system, account, f"{account}.t1", "-5.00")  # same deduplication id, within 5 minutes
+    # The deduplication window is 5 minutes of the local cloud's clock (6 s at the e2e scale).
+    window = system.settings.scaled(sqs_fifo_deduplication.DEDUPLICATION_INTERVAL_SECONDS)
+    assert time.monotonic() - sent < window, f"the first delivery took longer than the {window} s window"
+    _send(system, account, f"{account}.t1", "-5.00")  # same deduplication id, within the window
     _send(system, account, f"{account}.t2", "-1.00")  # a marker behind it in the same group
     wait_for(lambda: len(_applied(system, account)) >= 2, timeout=60, what="the marker")
     assert [e["transaction_id"] for e in _applied(system, account)] == [f"{account}.t1", f"{account}.t2"]

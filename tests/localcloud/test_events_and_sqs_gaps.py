@@ -27,8 +27,8 @@ from localcloud.compat import (
     sqs_fifo_deduplication,
     sqs_fifo_redelivery_order,
     sqs_receive_cost,
-    sqs_time_scale,
     stepfunctions_interpreter,
+    time_scale,
 )
 from localcloud.settings import LocalCloudSettings
 from tests.localcloud.conftest import deploy_template, physical_ids
@@ -332,7 +332,7 @@ def test_a_fifo_release_is_decided_at_one_instant_whatever_order_in_flight_is_ke
 
 
 def test_time_scale_shortens_visibility_timeouts() -> None:
-    with installed(sqs_time_scale, settings=LocalCloudSettings(time_scale=0.01)):
+    with installed(time_scale, settings=LocalCloudSettings(time_scale=0.01)):
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="slow", Attributes={"VisibilityTimeout": "100"})["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="x")
@@ -340,6 +340,70 @@ def test_time_scale_shortens_visibility_timeouts() -> None:
         assert "Messages" not in sqs.receive_message(QueueUrl=url)  # invisible for 100 s x 0.01
         time.sleep(1.2)
         assert sqs.receive_message(QueueUrl=url)["Messages"]
+
+
+SCALED = LocalCloudSettings(time_scale=0.005)  # 100 s of AWS time last 0.5 s
+
+
+def test_time_scale_shortens_message_delays() -> None:
+    with installed(time_scale, settings=SCALED):
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="delayed")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=100)
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
+        time.sleep(SCALED.scaled(100) + 0.3)
+        assert sqs.receive_message(QueueUrl=url)["Messages"]
+
+
+def test_time_scale_shortens_message_retention() -> None:
+    with installed(time_scale, settings=SCALED):
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="brief", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="x")
+        time.sleep(SCALED.scaled(60) + 0.3)
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_time_scale_shortens_the_fifo_deduplication_window() -> None:
+    with installed(sqs_fifo_deduplication, time_scale, settings=SCALED):  # 300 s: 1.5 s
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="dedup.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        send = {"QueueUrl": url, "MessageGroupId": "g", "MessageDeduplicationId": "d"}
+        sqs.send_message(MessageBody="first", **send)
+        sqs.send_message(MessageBody="inside the window", **send)  # a duplicate: dropped
+        time.sleep(SCALED.scaled(sqs_fifo_deduplication.DEDUPLICATION_INTERVAL_SECONDS) + 0.3)
+        sqs.send_message(MessageBody="after the window", **send)  # a new message
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in received] == ["first", "after the window"]
+
+
+def test_time_scale_shortens_step_functions_waits_and_retry_intervals() -> None:
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 100, "Next": "Send"},
+            "Send": {  # to a queue that does not exist: fails, is retried after 100 s, fails again
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/none", "MessageBody": "x"},
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 100, "MaxAttempts": 1}],
+                "End": True,
+            },
+        },
+    }
+    with installed(stepfunctions_interpreter, time_scale, settings=SCALED):
+        sfn = boto3.client("stepfunctions")
+        arn = sfn.create_state_machine(
+            name="waits", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn, name="scaled")["executionArn"]
+        deadline = time.monotonic() + 20  # unscaled, the wait alone would take 100 s
+        while sfn.describe_execution(executionArn=execution)["status"] == "RUNNING" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        history = sfn.get_execution_history(executionArn=execution)["events"]
+        status = sfn.describe_execution(executionArn=execution)["status"]
+    assert status == "FAILED"
+    assert sum(event["type"] == "TaskScheduled" for event in history) == 2  # the first try and its retry
 
 
 def _attribute_computations_per_receive_of_ten() -> int:

@@ -18,7 +18,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from event_constructs import powertools
-from localcloud.compat import installed, lambda_runtime, sqs_event_source, sqs_time_scale
+from localcloud.compat import installed, lambda_runtime, sqs_event_source, time_scale
 from localcloud.settings import LocalCloudSettings
 from tests.localcloud.conftest import server_settings
 
@@ -172,10 +172,32 @@ def test_moto_still_invokes_one_record_at_a_time_on_send(cloud: LocalCloudSettin
         assert _batches(cloud) == [["a"], ["b"], ["c"]]
 
 
+def test_a_batching_window_shorter_than_the_visibility_timeout_never_receives_a_message_twice_in_a_batch(
+    cloud: LocalCloudSettings,
+) -> None:
+    """One clock: AWS never puts a message twice in one batch when visibility (20 s) exceeds the window
+    (10 s); neither does the local cloud at any scale. Regression: with the visibility scaled (0.2 s) and
+    the window not (10 s), the poller received the same message again and again inside one batch."""
+    with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
+        sqs, client = cloud.client("sqs"), cloud.client("lambda")
+        url = sqs.create_queue(QueueName="windowed", Attributes={"VisibilityTimeout": "20"})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _create_function(client, "consumer")
+        sqs.send_message(QueueUrl=url, MessageBody="a")
+        client.create_event_source_mapping(
+            FunctionName="consumer", EventSourceArn=arn, BatchSize=10, MaximumBatchingWindowInSeconds=10
+        )
+        deadline = time.monotonic() + 30
+        while not _batches(cloud) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(cloud.scaled(20) * 3)  # what a second receive would need: the visibility timeout, thrice over
+        assert _batches(cloud) == [["a"]]
+
+
 def test_the_mapping_polls_whole_batches_and_leaves_reported_failures_until_the_dlq_takes_them(
     cloud: LocalCloudSettings,
 ) -> None:
-    with installed(lambda_runtime, sqs_time_scale, sqs_event_source, settings=cloud):
+    with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
         sqs, _, dlq = _queue_with_mapping(cloud, max_receive_count=3)
         deadline = time.monotonic() + 30
         dead: list[dict[str, Any]] = []
