@@ -45,6 +45,10 @@ def _error(error: BaseException, error_type: str | None = None) -> dict[str, Any
 def main() -> None:
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # print() in a handler goes to the log, not into the protocol
+    # One write per line: the function's environments append to one log file at the same time, and
+    # print() unbuffered would write a line and its newline apart, interleaving with the others.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True, write_through=False)  # type: ignore[union-attr]
     sys.path[0] = os.getcwd()
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
     handler = None

@@ -71,6 +71,7 @@ def up(settings: LocalCloudSettings) -> bool:
         **os.environ,
         "LOCALCLOUD_PORT": str(settings.port),
         "LOCALCLOUD_TIME_SCALE": str(settings.time_scale),
+        "LOCALCLOUD_MAX_CONCURRENCY": str(settings.max_concurrency),
         "LOCALCLOUD_STATE_DIR": str(settings.state_dir),
     }
     process = subprocess.Popen(

@@ -28,6 +28,8 @@ class LocalCloudSettings:
     time_scale: float = 1.0
     state_dir: Path = field(default_factory=lambda: Path(".localcloud"))
     poll_interval_seconds: float = 0.1
+    #: Invocations of one function at a time, at most (each is a worker process); AWS allows far more.
+    max_concurrency: int = 2
 
     def scaled(self, seconds: float) -> float:
         """How long ``seconds`` of AWS time last here.
@@ -47,6 +49,7 @@ class LocalCloudSettings:
         return cls(
             port=int(os.environ.get("LOCALCLOUD_PORT", "4599")),
             time_scale=float(os.environ.get("LOCALCLOUD_TIME_SCALE", "1")),
+            max_concurrency=int(os.environ.get("LOCALCLOUD_MAX_CONCURRENCY", "2")),
             state_dir=Path(os.environ.get("LOCALCLOUD_STATE_DIR", ".localcloud")).resolve(),
         )
 

@@ -1,10 +1,13 @@
 """Python Lambda functions without Docker: moto runs every invocation in a Docker container.
 
-Each function gets a warm execution environment, as on AWS: a subprocess
-(``localcloud/lambda_worker.py``) started on the first invocation in the function's unpacked code
-with the function's environment (plus the local endpoint and dummy credentials), reused for later
-invocations, one at a time, and killed and replaced when an invocation overruns the function's
-timeout (the invocation fails with "Task timed out"). Handler output is appended to
+Each function gets warm execution environments, as on AWS: subprocesses
+(``localcloud/lambda_worker.py``) started when an invocation finds none free, in the function's
+unpacked code with the function's environment (plus the local endpoint and dummy credentials),
+each running one invocation at a time and reused for later ones, and killed and replaced when an
+invocation overruns the function's timeout (the invocation fails with "Task timed out"). A
+function runs as many invocations at once as it has environments: at most its reserved
+concurrency, and at most ``LOCALCLOUD_MAX_CONCURRENCY`` (each environment is a process); an
+invocation beyond that waits for one to be free. Handler output is appended to
 ``<state dir>/logs/<function>.log``.
 
 Layers: a function may only use layers the local cloud knows. The pinned Powertools layer maps to
@@ -40,6 +43,8 @@ from localcloud.settings import LocalCloudSettings
 GAP = "moto runs Lambda functions only in Docker"
 
 WORKER = Path(__file__).resolve().parent.parent / "lambda_worker.py"
+#: Unpacking a function's code once, whichever of its environments starts first.
+_unpacking = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,11 @@ class ExecutionEnvironment:
 
     def _code_dir(self) -> Path:
         directory = self.settings.state_dir / "lambda" / self.function.code_sha_256.replace("/", "_").replace("+", "-")
-        if not (directory / ".unpacked").exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            zipfile.ZipFile(io.BytesIO(self.function.code_bytes)).extractall(directory)
-            (directory / ".unpacked").touch()
+        with _unpacking:
+            if not (directory / ".unpacked").exists():
+                directory.mkdir(parents=True, exist_ok=True)
+                zipfile.ZipFile(io.BytesIO(self.function.code_bytes)).extractall(directory)
+                (directory / ".unpacked").touch()
         return directory
 
     def _environment(self) -> dict[str, str]:
@@ -211,21 +217,82 @@ class ExecutionEnvironment:
             return answer["payload"], not answer["ok"]
 
 
+def concurrency_limit(function: LambdaFunction, settings: LocalCloudSettings) -> int:
+    """How many invocations of ``function`` may run at once here: its reserved concurrency, capped locally."""
+    reserved = function.reserved_concurrency
+    limit = settings.max_concurrency if reserved in (None, "") else min(int(reserved), settings.max_concurrency)
+    return max(1, limit)
+
+
+class FunctionEnvironments:
+    """One function's execution environments: up to ``limit``, each running one invocation at a time."""
+
+    def __init__(self, function: LambdaFunction, settings: LocalCloudSettings) -> None:
+        self.function = function
+        self.settings = settings
+        self.fingerprint = fingerprint(function)
+        self.limit = concurrency_limit(function, settings)
+        self._every: list[ExecutionEnvironment] = []
+        self._free: list[ExecutionEnvironment] = []
+        self._changed = threading.Condition()
+        self._stopped = False
+        self.most_at_once = 0  # the most invocations that ran at the same time (for tests and benchmarks)
+
+    def invoke(self, event: Any) -> tuple[Any, bool]:
+        environment = self._take()
+        try:
+            return environment.invoke(event)
+        finally:
+            self._give_back(environment)
+
+    def _take(self) -> ExecutionEnvironment:
+        with self._changed:
+            while not self._free and len(self._every) >= self.limit:
+                self._changed.wait()
+            if self._free:
+                environment = self._free.pop()
+            else:
+                environment = ExecutionEnvironment(self.function, self.settings)
+                self._every.append(environment)
+            self.most_at_once = max(self.most_at_once, len(self._every) - len(self._free))
+            return environment
+
+    def _give_back(self, environment: ExecutionEnvironment) -> None:
+        with self._changed:
+            if self._stopped:
+                environment.stop()
+            else:
+                self._free.append(environment)
+            self._changed.notify()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            for environment in self._every:
+                environment.stop()
+            self._changed.notify_all()
+
+
 class Runtime:
-    """Execution environments by function ARN; a changed function (code or configuration) gets a new one."""
+    """Execution environments by function ARN; a changed function (code or configuration) gets new ones."""
 
     def __init__(self, settings: LocalCloudSettings) -> None:
         self.settings = settings
-        self._environments: dict[str, ExecutionEnvironment] = {}
+        self._environments: dict[str, FunctionEnvironments] = {}
         self._lock = threading.Lock()
 
-    def environment(self, function: LambdaFunction) -> ExecutionEnvironment:
+    def environment(self, function: LambdaFunction) -> FunctionEnvironments:
         with self._lock:
             current = self._environments.get(function.function_arn)
-            if current is None or current.fingerprint != fingerprint(function) or current.function is not function:
+            changed = current is not None and (
+                current.fingerprint != fingerprint(function)
+                or current.function is not function
+                or current.limit != concurrency_limit(function, self.settings)
+            )
+            if current is None or changed:
                 if current:
                     current.stop()
-                current = ExecutionEnvironment(function, self.settings)
+                current = FunctionEnvironments(function, self.settings)
                 self._environments[function.function_arn] = current
             return current
 

@@ -7,7 +7,13 @@ up to ``MaximumBatchingWindowInSeconds`` to fill a batch), invokes the function 
 batch, deletes the records that succeeded, and leaves the rest on the queue, where their receive
 count grows and the queue's redrive policy moves them to the DLQ. A failed invocation (error or
 timeout) leaves the whole batch. FIFO order comes from the queue: SQS does not hand out a message
-group's next message while one is in flight. One poller per mapping: no concurrent invocations.
+group's next message while one is in flight, so one batch per group is in flight at a time.
+
+Invocations run concurrently, as Lambda's do: each mapping has as many pollers as it may have
+invocations at once (:func:`poller_count`: the mapping's ``ScalingConfig.MaximumConcurrency``, the
+function's reserved concurrency, and the local cap ``LOCALCLOUD_MAX_CONCURRENCY``, whichever is
+least), each receiving and invoking on its own. Receives and deletes on one queue are serialised
+(moto's SQS backend is not safe for concurrent receives); the invocations are not.
 """
 
 from __future__ import annotations
@@ -29,6 +35,33 @@ from localcloud.settings import LocalCloudSettings
 GAP = "moto's SQS event source mapping sends one record per invoke, on send only, ignoring batchItemFailures"
 
 logger = logging.getLogger("localcloud.event_source")
+#: One lock per queue ARN around moto's receive and delete (its queue state has no lock of its own).
+_queue_locks: dict[str, threading.Lock] = {}
+_queue_locks_lock = threading.Lock()
+
+
+def queue_lock(queue_arn: str) -> threading.Lock:
+    with _queue_locks_lock:
+        return _queue_locks.setdefault(queue_arn, threading.Lock())
+
+
+def poller_count(mapping: EventSourceMapping, settings: LocalCloudSettings, reserved: Any = None) -> int:
+    """How many invocations a mapping may have at once here (one poller each).
+
+    >>> from types import SimpleNamespace
+    >>> poller_count(SimpleNamespace(scaling_config={"MaximumConcurrency": 5}), LocalCloudSettings(max_concurrency=3))
+    3
+    >>> poller_count(SimpleNamespace(scaling_config=None), LocalCloudSettings(max_concurrency=3), reserved=1)
+    1
+    """
+    limits = [settings.max_concurrency]
+    maximum = (mapping.scaling_config or {}).get("MaximumConcurrency")
+    if maximum:
+        limits.append(int(maximum))
+    if reserved not in (None, ""):
+        limits.append(int(reserved))
+    return max(1, min(limits))
+
 
 RECORD_ATTRIBUTES = (
     "ApproximateReceiveCount",
@@ -114,8 +147,10 @@ class Poller(threading.Thread):
     """One mapping's poller. It calls moto's SQS backend in process (the code the SQS API runs) rather
     than the HTTP API: same receive counts, visibility and redrive, without the server's request cost."""
 
-    def __init__(self, mapping: EventSourceMapping, settings: LocalCloudSettings, stopping: threading.Event) -> None:
-        super().__init__(name=f"esm-{mapping.uuid}", daemon=True)
+    def __init__(
+        self, mapping: EventSourceMapping, settings: LocalCloudSettings, stopping: threading.Event, number: int = 0
+    ) -> None:
+        super().__init__(name=f"esm-{mapping.uuid}-{number}", daemon=True)
         self.mapping = mapping
         self.settings = settings
         self.stopping = stopping
@@ -124,6 +159,7 @@ class Poller(threading.Thread):
         self.queue_name = arn.resource_id
         self.account, self.region = arn.account, arn.region
         self.invocations = 0
+        self.lock = queue_lock(self.queue_arn)
 
     @property
     def sqs(self) -> Any:
@@ -141,8 +177,11 @@ class Poller(threading.Thread):
         visibility = self.sqs.get_queue(self.queue_name).visibility_timeout
         messages: list[dict[str, Any]] = []
         while len(messages) < batch_size:
-            got = self.sqs.receive_message(self.queue_name, min(10, batch_size - len(messages)), 0, visibility, ["All"])
-            messages.extend(_as_received(m) for m in got)
+            with self.lock:
+                got = self.sqs.receive_message(
+                    self.queue_name, min(10, batch_size - len(messages)), 0, visibility, ["All"]
+                )
+                messages.extend(_as_received(m) for m in got)
             if not got and (not messages or time.monotonic() >= deadline):
                 break
             if got and time.monotonic() >= deadline:
@@ -170,8 +209,9 @@ class Poller(threading.Thread):
         reports = "ReportBatchItemFailures" in (self.mapping.function_response_types or [])
         failed = set(failed_message_ids(json.loads(payload), ids, reports))
         done = [m for m in messages if m["MessageId"] not in failed]
-        for message in done:
-            self.sqs.delete_message(self.queue_name, message["ReceiptHandle"])
+        with self.lock:
+            for message in done:
+                self.sqs.delete_message(self.queue_name, message["ReceiptHandle"])
         return len(ids)
 
     def run(self) -> None:
@@ -198,7 +238,9 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
         for queue in sqs_backends[self.account_id][self.region_name].queues.values():
             if queue.queue_arn == mapping.event_source_arn:
                 queue.lambda_event_source_mappings.pop(mapping.function_arn, None)  # no push on send
-        Poller(mapping, settings, stopping).start()
+        function = self.get_function(mapping.function_arn)
+        for number in range(poller_count(mapping, settings, function.reserved_concurrency)):
+            Poller(mapping, settings, stopping, number).start()
         return mapping
 
     stack.enter_context(mock.patch.object(LambdaBackend, "create_event_source_mapping", create_event_source_mapping))

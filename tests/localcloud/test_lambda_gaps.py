@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import time
@@ -27,7 +28,9 @@ import json, os, time
 def handler(event, context):
     records = event.get("Records", [])
     print(json.dumps({"batch": [r["body"] for r in records]}))
-    time.sleep(event.get("sleep", 0))
+    started = time.time()
+    time.sleep(event.get("sleep", 0) or 0.4 * sum(r["body"].startswith("slow") for r in records))
+    print(json.dumps({"ran": [r["body"] for r in records], "from": started, "to": time.time()}))
     return {
         "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if r["body"] == "fail"],
         "greeting": os.environ.get("GREETING"),
@@ -209,3 +212,84 @@ def test_the_mapping_polls_whole_batches_and_leaves_reported_failures_until_the_
     assert all(batch == ["fail"] for batch in batches[1:])  # the successes were deleted, the failure retried
     assert len(batches) == 3  # maxReceiveCount deliveries, then SQS moved it
     assert [m["Body"] for m in dead] == ["fail"]
+
+
+def _runs(cloud: LocalCloudSettings) -> list[dict[str, Any]]:
+    log = cloud.state_dir / "logs" / "consumer.log"
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [json.loads(line) for line in lines if line.startswith('{"ran"')]
+
+
+def _most_at_once(runs: list[dict[str, Any]]) -> int:
+    moments = sorted([(run["from"], 1) for run in runs] + [(run["to"], -1) for run in runs])
+    running = most = 0
+    for _, change in moments:
+        running += change
+        most = max(most, running)
+    return most
+
+
+def _mapped_queue(cloud: LocalCloudSettings, name: str, bodies: list[tuple[str, str | None]], **mapping: Any) -> None:
+    sqs, client = cloud.client("sqs"), cloud.client("lambda")
+    fifo = name.endswith(".fifo")
+    # A visibility timeout well above the work (0.4 s) at the cloud's scale, as AWS would have it sized.
+    attributes = {"VisibilityTimeout": "300", **({"FifoQueue": "true"} if fifo else {})}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _create_function(client, "consumer")
+    for body, group in bodies:
+        extra = {"MessageGroupId": group, "MessageDeduplicationId": body} if group else {}
+        sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
+    client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, BatchSize=1, **mapping)
+
+
+def _wait_for_runs(cloud: LocalCloudSettings, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while len(_runs(cloud)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _runs(cloud)
+
+
+def test_a_function_runs_as_many_invocations_at_once_as_its_mapping_allows_and_no_more(
+    cloud: LocalCloudSettings,
+) -> None:
+    settings = dataclasses.replace(cloud, max_concurrency=3)
+    with installed(lambda_runtime, time_scale, sqs_event_source, settings=settings):
+        _mapped_queue(
+            settings,
+            "busy",
+            [(f"slow-{i}", None) for i in range(6)],
+            ScalingConfig={"MaximumConcurrency": 2},
+        )
+        runs = _wait_for_runs(settings, 6)
+    assert sorted(run["ran"][0] for run in runs) == [f"slow-{i}" for i in range(6)]
+    assert _most_at_once(runs) == 2  # concurrent, as Lambda is, and bounded by MaximumConcurrency
+
+
+def test_a_fifo_queue_has_one_batch_in_flight_per_message_group_and_keeps_each_groups_order(
+    cloud: LocalCloudSettings,
+) -> None:
+    bodies = [("slow-a1", "a"), ("slow-b1", "b"), ("slow-a2", "a"), ("slow-b2", "b"), ("slow-a3", "a")]
+    with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
+        _mapped_queue(cloud, "ordered.fifo", bodies)
+        runs = _wait_for_runs(cloud, 5)
+    for group in "ab":
+        of_group = sorted((run for run in runs if run["ran"][0][5] == group), key=lambda run: run["from"])
+        assert [run["ran"][0] for run in of_group] == [body for body, g in bodies if g == group]
+        assert _most_at_once(of_group) == 1
+    assert _most_at_once(runs) == 2  # the two groups, side by side
+
+
+def test_reserved_concurrency_of_one_runs_one_invocation_at_a_time(cloud: LocalCloudSettings) -> None:
+    with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
+        sqs, client = cloud.client("sqs"), cloud.client("lambda")
+        url = sqs.create_queue(QueueName="single", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        _create_function(client, "consumer")
+        client.put_function_concurrency(FunctionName="consumer", ReservedConcurrentExecutions=1)
+        for i in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=f"slow-{i}")
+        client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, BatchSize=1)
+        runs = _wait_for_runs(cloud, 3)
+    assert len(runs) == 3
+    assert _most_at_once(runs) == 1
