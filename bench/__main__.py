@@ -261,14 +261,22 @@ def pipeline(results: dict[str, Any], orders: int) -> None:
     module = importlib.import_module("bench.pipeline")
     figures = module.run(results, orders)
     results["pipeline"] = figures
-    table = Table("orders", "end to end", "orders/s", "zero lost, none doubled")
+    table = Table("orders", "end to end", "orders/s", "invocations at once", "peak memory", "zero lost, none doubled")
     table.add_row(
         str(figures["orders"]),
         f"{figures['end_to_end_seconds']} s",
         str(figures["orders_per_second"]),
+        f"≤ {figures['max_concurrency']} per function",
+        f"{figures['peak_memory_mib']} MiB",
         verdict(figures["zero_lost_none_doubled"]),
     )
     console.print(table)
+    cpu = figures["cpu_ms_per_order"]
+    profile = Table("CPU per order, by component", "ms", "share")
+    for component, ms in sorted(cpu.items(), key=lambda item: -item[1]):
+        profile.add_row(component, f"{ms}", f"{ms / max(sum(cpu.values()), 1e-9):.0%}")
+    profile.add_row("all", f"{sum(cpu.values()):.1f}", "100%")
+    console.print(profile)
     console.print(f"  checks: {figures['checks']}")
 
 

@@ -10,6 +10,7 @@ high-value ones each ran the flow once; every DLQ empty.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import tempfile
@@ -19,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.process_profile import ProcessTreeProfile
 from localcloud import demo, server
 from localcloud.deploy import deploy
 from localcloud.settings import LocalCloudSettings
@@ -112,19 +114,30 @@ def verify(settings: LocalCloudSettings, sent: list[dict[str, Any]], run: str) -
 
 def run(results: dict[str, Any], count: int = 10_000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as state:
-        settings = LocalCloudSettings(port=PORT, time_scale=0.02, state_dir=Path(state))
+        settings = LocalCloudSettings.from_environment()
+        settings = dataclasses.replace(settings, port=PORT, time_scale=0.02, state_dir=Path(state))
         server.up(settings)
         try:
             deployed = time.monotonic()
             deploy(settings)
-            print(f"deployed in {time.monotonic() - deployed:.0f} s; sending {count} orders", flush=True)
+            print(
+                f"deployed in {time.monotonic() - deployed:.0f} s; sending {count} orders"
+                f" (functions run up to {settings.max_concurrency} invocations at once)",
+                flush=True,
+            )
             run_id = time.strftime("%H%M%S")
             sent = orders(count, run_id)
+            profile = ProcessTreeProfile(int((settings.state_dir / "server.pid").read_text()))
+            profile.sample()
+            cpu_before = profile.cpu_seconds()
+            profile.start()
             started = time.monotonic()
             _send(settings, sent, run_id)
             sending = time.monotonic() - started
             demo.wait_until_quiet(settings, timeout_seconds=max(600, count), interval=3)
             elapsed = time.monotonic() - started
+            profile.stop()
+            cpu = {k: v - cpu_before.get(k, 0.0) for k, v in sorted(profile.cpu_seconds().items())}
             checks = verify(settings, sent, run_id)
         finally:
             server.down(settings)
@@ -139,6 +152,9 @@ def run(results: dict[str, Any], count: int = 10_000) -> dict[str, Any]:
         "send_seconds": round(sending, 1),
         "end_to_end_seconds": round(elapsed, 1),
         "orders_per_second": round(count / elapsed, 1),
+        "max_concurrency": settings.max_concurrency,
+        "cpu_ms_per_order": {component: round(1000 * seconds / count, 1) for component, seconds in cpu.items()},
+        "peak_memory_mib": round(profile.peak_rss_bytes / 2**20),
         "checks": checks,
         "zero_lost_none_doubled": not lost_or_doubled,
     }

@@ -18,12 +18,14 @@ least), each receiving and invoking on its own. Receives and deletes on one queu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import threading
 import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -35,6 +37,8 @@ from localcloud.settings import LocalCloudSettings
 GAP = "moto's SQS event source mapping sends one record per invoke, on send only, ignoring batchItemFailures"
 
 logger = logging.getLogger("localcloud.event_source")
+#: The pollers' name as the operating system shows their threads (benchmarks attribute CPU by it).
+POLLER_THREAD_NAME = "esm-poller"
 #: One lock per queue ARN around moto's receive and delete (its queue state has no lock of its own).
 _queue_locks: dict[str, threading.Lock] = {}
 _queue_locks_lock = threading.Lock()
@@ -215,6 +219,8 @@ class Poller(threading.Thread):
         return len(ids)
 
     def run(self) -> None:
+        with contextlib.suppress(OSError):  # Linux: name the thread where the OS (and /proc) can see it
+            Path(f"/proc/self/task/{threading.get_native_id()}/comm").write_text(POLLER_THREAD_NAME)
         while self._alive():
             try:
                 if not self.poll_once():
