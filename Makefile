@@ -33,11 +33,16 @@ install: .make/python-deps node_modules/.package-lock.json  ## create .venv and 
 synth: install  ## cdk synth of every stack into cdk.out/, cdk-nag included (fails on any finding)
 	$(CDK) synth --quiet -c stage=$(STAGE)
 
+# The suite on every core (pytest-xdist; tests/conftest.py keeps the handler tests with the test that
+# judges them); then the end-to-end tests on their own, so that no other test competes with their cloud.
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: install  ## the whole test suite, end-to-end tests on a local cloud of their own included
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) -m "not e2e"
+	$(BIN)/pytest tests/e2e
 
 test-fast: install  ## the suite without the end-to-end tests
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -n $(WORKERS) -m "not e2e"
 
 soak: install  ## generated histories of the whole pipeline against every invariant (HISTORIES=10000 by default)
 	set -o pipefail; EXACTLY_ONCE_SOAK=1 HISTORIES=$(or $(HISTORIES),10000) $(BIN)/pytest tests/properties -q -s \

@@ -33,6 +33,34 @@ def aws_calls() -> Iterator[CallRecorder]:
         yield recorder
 
 
+#: Tests that must share one process when pytest-xdist spreads the suite over workers: the handler tests
+#: and the test that judges what they recorded (in that order); the end-to-end tests and their one cloud.
+XDIST_GROUPS = {
+    "tests/lambdas/": "handlers",
+    "tests/stacks/test_high_value_order_flow_runs.py": "handlers",
+    "tests/stacks/test_least_privilege.py": "handlers",
+    "tests/e2e/": "e2e",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under pytest-xdist (``make test``): a test module per unit of work, and each group above as one.
+
+    (Not ``--dist loadgroup`` with ``xdist_group`` marks: with pytest 9.2 the marks no longer group,
+    pytest-xdist issue 1386.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModuleAndGroup(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            group = next((group for prefix, group in XDIST_GROUPS.items() if path.startswith(prefix)), None)
+            return f"group:{group}" if group else str(super()._split_scope(nodeid))
+
+    return ByModuleAndGroup(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker(AFTER_THE_HANDLER_TESTS) is not None)
 

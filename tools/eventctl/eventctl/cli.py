@@ -28,7 +28,7 @@ app = typer.Typer(
 dlq_app = typer.Typer(help="Dead-letter queues: list, show, redrive.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, however narrow the terminal
 
 CdkOut = Annotated[Path, typer.Option("--cdk-out", help="The synthesized cloud assembly.")]
 
