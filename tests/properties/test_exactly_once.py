@@ -441,6 +441,32 @@ def world(dev_app: SynthesizedApp) -> Iterator[World]:
         yield running
 
 
+def test_a_flow_leaves_the_ids_that_follow_it_as_a_replay_would_see_them(world: World) -> None:
+    """Regression (found by a review): moto draws a request id per response from its seeded random, and
+    how often ``run_flow`` polls the execution depends on thread timing, so every id after a flow
+    differed from one replay of a history to the next."""
+    order = {
+        "event_type": "order.created",
+        "order_id": "o-1",
+        "customer_id": "c-1",
+        "customer_tier": "enterprise",
+        "total": "5000.00",
+        "currency": "EUR",
+        "items": [{"sku": "sku-1", "quantity": 1, "unit_price": "5000.00"}],
+    }
+
+    def after_a_flow() -> str:
+        world.reset()
+        world.send_order_message(json.dumps(order), valid=True, correlation_id="c")
+        world.deliver("order_processor")
+        world.observe()
+        world.run_pending_flow(0, FlowFaults(failing_step="assign_account_manager", throttled_calls=3))
+        world.send_order_message(json.dumps({**order, "order_id": "o-2"}), valid=True, correlation_id="c")
+        return world.sent[-1].message_id
+
+    assert len({after_a_flow() for _ in range(4)}) == 1
+
+
 def test_generated_histories_keep_every_invariant(world: World) -> None:
     soak = os.environ.get("EXACTLY_ONCE_SOAK") == "1"
     histories = int(os.environ.get("HISTORIES", SOAK_HISTORIES if soak else TEST_HISTORIES))

@@ -35,6 +35,7 @@ def test_an_order_is_mentioned_by_its_id_and_the_ids_derived_from_it(parameters:
         {"MessageBody": json.dumps({"transaction_id": "ab.charge"})},
         {"Entries": [{"Detail": json.dumps({"event_id": "ab/order.created"})}]},
         {"Body": b"not json, but a"},
+        {"Key": "a/dt=2026-12-01/0f3c.json"},  # an object key under a folder named like the order
     ],
 )
 def test_another_order_or_an_id_that_merely_contains_it_is_not_a_mention(parameters: dict[str, object]) -> None:
