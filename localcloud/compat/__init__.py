@@ -19,6 +19,7 @@ from localcloud.compat import (
     cfn_inert,
     cfn_policies,
     cfn_sns_subscription,
+    dynamodb_atomic_writes,
     dynamodb_transaction_cost,
     events_archive_cfn,
     events_bus_ref,
@@ -61,6 +62,7 @@ GAPS: tuple[ModuleType, ...] = (
     sqs_event_source,
     server_dispatch_cost,
     dynamodb_transaction_cost,
+    dynamodb_atomic_writes,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import time
@@ -16,6 +17,7 @@ from moto.sqs import models as sqs_models
 
 from localcloud.compat import (
     cfn_change_set_exports,
+    dynamodb_atomic_writes,
     dynamodb_transaction_cost,
     events_archive_cfn,
     events_bus_ref,
@@ -524,3 +526,62 @@ def test_a_cancelled_transaction_is_rolled_back_without_copying_the_table() -> N
         copies, item = _transaction_with_a_failing_condition()
     assert copies == 0
     assert item["n"] == {"N": "1"}  # the first write of the cancelled transaction was undone
+
+
+def _two_writers_conditioned_on_the_same_state() -> int:
+    """Two PutItems conditioned on "no such item", whose checks both pass before either writes (a barrier
+    holds each just after its check); how many succeed. DynamoDB lets exactly one."""
+    import threading
+
+    from moto.dynamodb.models import table as table_module
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    both_checked = threading.Barrier(2, timeout=1)
+    original = table_module.get_filter_expression
+
+    def held_after_the_check(*args: object, **kwargs: object) -> object:
+        condition = original(*args, **kwargs)
+        check = condition.expr
+
+        def expr(item: object) -> object:
+            passed = check(item)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_checked.wait()
+            return passed
+
+        condition.expr = expr
+        return condition
+
+    succeeded = []
+
+    def write(writer: str) -> None:
+        with contextlib.suppress(dynamodb.exceptions.ConditionalCheckFailedException):
+            dynamodb.put_item(
+                TableName="orders",
+                Item={"id": {"S": "o-1"}, "writer": {"S": writer}},
+                ConditionExpression="attribute_not_exists(id)",
+            )
+            succeeded.append(writer)
+
+    with mock.patch.object(table_module, "get_filter_expression", held_after_the_check):
+        writers = [threading.Thread(target=write, args=(name,)) for name in ("first", "second")]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+    return len(succeeded)
+
+
+def test_moto_still_lets_two_conditional_writes_both_succeed() -> None:
+    assert _two_writers_conditioned_on_the_same_state() == 2
+
+
+def test_a_conditional_write_is_atomic_under_concurrent_requests() -> None:
+    with installed(dynamodb_atomic_writes):
+        assert _two_writers_conditioned_on_the_same_state() == 1
