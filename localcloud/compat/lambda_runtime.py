@@ -236,7 +236,6 @@ class FunctionEnvironments:
         self._free: list[ExecutionEnvironment] = []
         self._changed = threading.Condition()
         self._stopped = False
-        self.most_at_once = 0  # the most invocations that ran at the same time (for tests and benchmarks)
 
     def invoke(self, event: Any) -> tuple[Any, bool]:
         environment = self._take()
@@ -254,7 +253,6 @@ class FunctionEnvironments:
             else:
                 environment = ExecutionEnvironment(self.function, self.settings)
                 self._every.append(environment)
-            self.most_at_once = max(self.most_at_once, len(self._every) - len(self._free))
             return environment
 
     def _give_back(self, environment: ExecutionEnvironment) -> None:

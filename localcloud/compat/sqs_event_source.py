@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from moto.awslambda.models import EventSourceMapping, LambdaBackend, lambda_backends
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, lambda_backends
 from moto.utilities.arns import parse_arn
 
+from localcloud.compat.lambda_runtime import concurrency_limit
 from localcloud.settings import LocalCloudSettings
 
 GAP = "moto's SQS event source mapping sends one record per invoke, on send only, ignoring batchItemFailures"
@@ -49,22 +50,20 @@ def queue_lock(queue_arn: str) -> threading.Lock:
         return _queue_locks.setdefault(queue_arn, threading.Lock())
 
 
-def poller_count(mapping: EventSourceMapping, settings: LocalCloudSettings, reserved: Any = None) -> int:
-    """How many invocations a mapping may have at once here (one poller each).
+def poller_count(mapping: EventSourceMapping, function: LambdaFunction, settings: LocalCloudSettings) -> int:
+    """How many invocations a mapping may have at once here (one poller each): as many as its function
+    may run (:func:`~localcloud.compat.lambda_runtime.concurrency_limit`), at most its MaximumConcurrency.
 
     >>> from types import SimpleNamespace
-    >>> poller_count(SimpleNamespace(scaling_config={"MaximumConcurrency": 5}), LocalCloudSettings(max_concurrency=3))
-    3
-    >>> poller_count(SimpleNamespace(scaling_config=None), LocalCloudSettings(max_concurrency=3), reserved=1)
+    >>> local, unreserved = LocalCloudSettings(max_concurrency=3), SimpleNamespace(reserved_concurrency=None)
+    >>> poller_count(SimpleNamespace(scaling_config={"MaximumConcurrency": 2}), unreserved, local)
+    2
+    >>> poller_count(SimpleNamespace(scaling_config=None), SimpleNamespace(reserved_concurrency=1), local)
     1
     """
-    limits = [settings.max_concurrency]
+    limit = concurrency_limit(function, settings)
     maximum = (mapping.scaling_config or {}).get("MaximumConcurrency")
-    if maximum:
-        limits.append(int(maximum))
-    if reserved not in (None, ""):
-        limits.append(int(reserved))
-    return max(1, min(limits))
+    return min(limit, int(maximum)) if maximum else limit
 
 
 RECORD_ATTRIBUTES = (
@@ -245,7 +244,7 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
             if queue.queue_arn == mapping.event_source_arn:
                 queue.lambda_event_source_mappings.pop(mapping.function_arn, None)  # no push on send
         function = self.get_function(mapping.function_arn)
-        for number in range(poller_count(mapping, settings, function.reserved_concurrency)):
+        for number in range(poller_count(mapping, function, settings)):
             Poller(mapping, settings, stopping, number).start()
         return mapping
 

@@ -182,13 +182,8 @@ def test_a_batching_window_shorter_than_the_visibility_timeout_never_receives_a_
     (10 s); neither does the local cloud at any scale. Regression: with the visibility scaled (0.2 s) and
     the window not (10 s), the poller received the same message again and again inside one batch."""
     with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
-        sqs, client = cloud.client("sqs"), cloud.client("lambda")
-        url = sqs.create_queue(QueueName="windowed", Attributes={"VisibilityTimeout": "20"})["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        _create_function(client, "consumer")
-        sqs.send_message(QueueUrl=url, MessageBody="a")
-        client.create_event_source_mapping(
-            FunctionName="consumer", EventSourceArn=arn, BatchSize=10, MaximumBatchingWindowInSeconds=10
+        _mapped_queue(
+            cloud, "windowed", [("a", None)], visibility_timeout=20, BatchSize=10, MaximumBatchingWindowInSeconds=10
         )
         deadline = time.monotonic() + 30
         while not _batches(cloud) and time.monotonic() < deadline:
@@ -229,18 +224,28 @@ def _most_at_once(runs: list[dict[str, Any]]) -> int:
     return most
 
 
-def _mapped_queue(cloud: LocalCloudSettings, name: str, bodies: list[tuple[str, str | None]], **mapping: Any) -> None:
+def _mapped_queue(
+    cloud: LocalCloudSettings,
+    name: str,
+    bodies: list[tuple[str, str | None]],
+    *,
+    visibility_timeout: int = 300,  # well above the work (0.4 s) at the cloud's scale, as AWS would size it
+    reserved_concurrency: int | None = None,
+    **mapping: Any,
+) -> None:
+    """A queue holding ``bodies`` (with their message group on FIFO), mapped to the consumer (batches of 1)."""
     sqs, client = cloud.client("sqs"), cloud.client("lambda")
     fifo = name.endswith(".fifo")
-    # A visibility timeout well above the work (0.4 s) at the cloud's scale, as AWS would have it sized.
-    attributes = {"VisibilityTimeout": "300", **({"FifoQueue": "true"} if fifo else {})}
+    attributes = {"VisibilityTimeout": str(visibility_timeout), **({"FifoQueue": "true"} if fifo else {})}
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     _create_function(client, "consumer")
+    if reserved_concurrency is not None:
+        client.put_function_concurrency(FunctionName="consumer", ReservedConcurrentExecutions=reserved_concurrency)
     for body, group in bodies:
         extra = {"MessageGroupId": group, "MessageDeduplicationId": body} if group else {}
         sqs.send_message(QueueUrl=url, MessageBody=body, **extra)
-    client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, BatchSize=1, **mapping)
+    client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, **{"BatchSize": 1, **mapping})
 
 
 def _wait_for_runs(cloud: LocalCloudSettings, count: int) -> list[dict[str, Any]]:
@@ -282,14 +287,7 @@ def test_a_fifo_queue_has_one_batch_in_flight_per_message_group_and_keeps_each_g
 
 def test_reserved_concurrency_of_one_runs_one_invocation_at_a_time(cloud: LocalCloudSettings) -> None:
     with installed(lambda_runtime, time_scale, sqs_event_source, settings=cloud):
-        sqs, client = cloud.client("sqs"), cloud.client("lambda")
-        url = sqs.create_queue(QueueName="single", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        _create_function(client, "consumer")
-        client.put_function_concurrency(FunctionName="consumer", ReservedConcurrentExecutions=1)
-        for i in range(3):
-            sqs.send_message(QueueUrl=url, MessageBody=f"slow-{i}")
-        client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, BatchSize=1)
+        _mapped_queue(cloud, "single", [(f"slow-{i}", None) for i in range(3)], reserved_concurrency=1)
         runs = _wait_for_runs(cloud, 3)
     assert len(runs) == 3
     assert _most_at_once(runs) == 1
