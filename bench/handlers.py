@@ -220,9 +220,6 @@ MESSAGES: dict[str, Callable[[int], dict[str, Any]]] = {
 
 def _environment(handler_name: str) -> None:
     os.environ.update(BASE_ENVIRONMENT | ENVIRONMENTS[handler_name])
-    for path in (str(ROOT / "lambdas"), str(ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
 
 
 def _stub() -> BotocoreStub:
@@ -245,7 +242,7 @@ def measure_cpu(messages: int = 300, rounds: int = 3) -> dict[str, Any]:
     for handler_name in HANDLERS:
         _environment(handler_name)
         stubs[handler_name] = stub = _stub()
-        module = importlib.import_module(f"{handler_name}.handler")
+        module = importlib.import_module(f"orders_functions.{handler_name}.handler")
         handler = module.lambda_handler
         n = 0
         for batch in BATCH_SIZES:
@@ -277,7 +274,7 @@ def measure_cold(handler_name: str) -> dict[str, Any]:
     """Wall and CPU time of importing the handler module, then of its first invocation (1 message)."""
     _environment(handler_name)
     wall, cpu = time.perf_counter(), time.process_time()
-    module = importlib.import_module(f"{handler_name}.handler")
+    module = importlib.import_module(f"orders_functions.{handler_name}.handler")
     import_wall, import_cpu = time.perf_counter() - wall, time.process_time() - cpu
     stub = _stub()  # clients are made on first use, so answering from here on is soon enough
     wall, cpu = time.perf_counter(), time.process_time()

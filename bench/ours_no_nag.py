@@ -1,17 +1,12 @@
 """The orders app without the cdk-nag rule packs: what the synth costs without compliance checks.
 
-Used by the synth benchmark only (``cdk synth --app "python bench/ours_no_nag.py"``), to compare
+Used by the synth benchmark only (``cdk synth --app "python -m bench.ours_no_nag"``), to compare
 like with like against the peer, which runs no cdk-nag.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import aws_cdk as cdk
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stacks import build_orders_app
 

@@ -34,7 +34,7 @@ from constructs import Construct
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS = ROOT / "lambdas"
-SCHEMA = LAMBDAS / "orders_common" / "schemas" / "order_created.json"
+SCHEMA = LAMBDAS / "orders_functions" / "common" / "schemas" / "order_created.json"
 POWERTOOLS_ARN = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:36"
 
 
@@ -102,7 +102,12 @@ class PeerOrdersStack(cdk.Stack):
             type="JSONSchemaDraft4",
             content=json.dumps(json.loads(SCHEMA.read_text())),
         ).node.add_dependency(registry)
-        self._function("ArchiveReplay", "replay.handler.lambda_handler", {"BUS_NAME": "orders"}, Duration.minutes(15))
+        self._function(
+            "ArchiveReplay",
+            "orders_functions.replay.handler.lambda_handler",
+            {"BUS_NAME": "orders"},
+            Duration.minutes(15),
+        )
 
         orders = SqsToLambda(
             self,
@@ -110,7 +115,7 @@ class PeerOrdersStack(cdk.Stack):
             queue_props=sqs.QueueProps(queue_name="order-processing", visibility_timeout=Duration.seconds(300)),
             max_receive_count=5,
             lambda_function_props=self._props(
-                "order_processor.handler.lambda_handler",
+                "orders_functions.order_processor.handler.lambda_handler",
                 {"ORDERS_TABLE": tables["orders"].table_name, "ATTEMPTS_TABLE": tables["attempts"].table_name},
             ),
             sqs_event_source_props=SqsEventSourceProps(
@@ -174,7 +179,8 @@ class PeerOrdersStack(cdk.Stack):
             dead_letter_queue_props=sqs.QueueProps(queue_name="balance-updates-dlq.fifo", fifo=True),
             max_receive_count=5,
             lambda_function_props=self._props(
-                "balance_updater.handler.lambda_handler", {"BALANCES_TABLE": tables["balances"].table_name}
+                "orders_functions.balance_updater.handler.lambda_handler",
+                {"BALANCES_TABLE": tables["balances"].table_name},
             ),
             sqs_event_source_props=SqsEventSourceProps(batch_size=10, report_batch_item_failures=True),
         )
@@ -217,7 +223,7 @@ class PeerOrdersStack(cdk.Stack):
 
     def _flow(self, table: dynamodb.ITableV2) -> sfn.IChainable:
         def invoke(name: str, handler: str, result_path: str) -> tasks.LambdaInvoke:
-            function = self._function(name.title().replace(" ", ""), f"workflow.handler.{handler}", {})
+            function = self._function(name.title().replace(" ", ""), f"orders_functions.workflow.handler.{handler}", {})
             table.grant_read_write_data(function)
             step = tasks.LambdaInvoke(
                 self, name, lambda_function=function, payload_response_only=True, result_path=result_path

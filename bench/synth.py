@@ -47,7 +47,7 @@ def variants() -> list[Variant]:
     return [
         Variant("floor", None, f"{python} app.py"),
         Variant("ours", ROOT, None, ("-c", "stage=dev")),
-        Variant("ours-no-nag", ROOT, f"{python} bench/ours_no_nag.py", ("-c", "stage=dev")),
+        Variant("ours-no-nag", ROOT, f"{python} -m bench.ours_no_nag", ("-c", "stage=dev")),
         Variant("peer", ROOT, f"{python} bench/peer_app.py"),
     ]
 

@@ -67,7 +67,7 @@ class QueueConsumer(Construct):
     ``MAX_ATTEMPTS`` (how many times a message is tried before it is dead-lettered),
     ``MAX_RECEIVE_COUNT`` (the queue's, which the handler never leaves to SQS) and, with
     ``attempts_table``, ``ATTEMPTS_TABLE``: the table where the handler counts real attempts per
-    message apart from receives (``orders_common.attempts``; key ``message_key``, TTL ``expires_at``).
+    message apart from receives (``orders_functions.common.attempts``; key ``message_key``, TTL ``expires_at``).
 
     Default: ``max_attempts`` is the queue's ``max_receive_count`` without an attempts table;
     with one it is 8, and the queue's ``max_receive_count`` must then be a backstop well above

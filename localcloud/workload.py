@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import eventctl  # noqa: F401 - puts lambdas/ on the path for orders_common
-from orders_common.producer import OutgoingMessage
+from orders_functions.common.producer import OutgoingMessage
 
 ORDER_QUEUE = "order-processing"
 

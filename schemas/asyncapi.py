@@ -46,9 +46,9 @@ MESSAGES = {
 }
 SENDERS = {
     "order-processing": ("any order producer (the roles in cdk.json's order_producers)", None),
-    "order-events": ("order_processor", "order_processor.handler.lambda_handler"),
-    "balance-updates.fifo": ("payment", "payment.handler.lambda_handler"),
-    "orders": ("order_processor", "order_processor.handler.lambda_handler"),
+    "order-events": ("order_processor", "orders_functions.order_processor.handler.lambda_handler"),
+    "balance-updates.fifo": ("payment", "orders_functions.payment.handler.lambda_handler"),
+    "orders": ("order_processor", "orders_functions.order_processor.handler.lambda_handler"),
 }
 MESSAGE_NOTES = {
     "BalanceUpdate": "Sent with MessageGroupId = account_id (updates of one account in order) and "

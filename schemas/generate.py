@@ -6,11 +6,12 @@ another name); a test fails when a file and its model disagree (``tests/test_sch
 and another when the model changed in a way a reader of the last published version could not
 follow (``schemas/compatibility.py``).
 
-- order message: ``order_processor.models.OrderMessage`` -> ``schemas/order-message.schema.json``
-- order event (SNS): ``orders_common.events.OrderEvent`` -> ``schemas/order-event.schema.json``
-- OrderCreated (bus): ``orders_common.bus.OrderCreatedDetail`` -> ``lambdas/orders_common/schemas/order_created.json``
-- balance update: ``balance_updater.models.BalanceUpdate`` -> ``schemas/balance-update.schema.json``
-- high-value flow input: ``workflow.tasks.FlowInput`` -> ``schemas/flow-input.schema.json``
+- order message: ``orders_functions.order_processor.models.OrderMessage`` -> ``schemas/order-message.schema.json``
+- order event (SNS): ``orders_functions.common.events.OrderEvent`` -> ``schemas/order-event.schema.json``
+- OrderCreated (bus): ``orders_functions.common.bus.OrderCreatedDetail``
+  -> ``lambdas/orders_functions/common/schemas/order_created.json``
+- balance update: ``orders_functions.balance_updater.models.BalanceUpdate`` -> ``schemas/balance-update.schema.json``
+- high-value flow input: ``orders_functions.workflow.tasks.FlowInput`` -> ``schemas/flow-input.schema.json``
 
 The OrderCreated file sits with the handlers: the producer validates each detail against it before
 PutEvents, and the bus's schema registry holds the same file (JSON Schema draft 4, the registry's type).
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,14 +34,12 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "lambdas"))
 
-from workflow.tasks import FlowInput  # noqa: E402
-
-from balance_updater.models import BalanceUpdate  # noqa: E402
-from order_processor.models import order_message_adapter  # noqa: E402
-from orders_common.bus import OrderCreatedDetail  # noqa: E402
-from orders_common.events import OrderEvent  # noqa: E402
+from orders_functions.balance_updater.models import BalanceUpdate  # noqa: E402
+from orders_functions.common.bus import OrderCreatedDetail  # noqa: E402
+from orders_functions.common.events import OrderEvent  # noqa: E402
+from orders_functions.order_processor.models import order_message_adapter  # noqa: E402
+from orders_functions.workflow.tasks import FlowInput  # noqa: E402
 
 ROOT = HERE.parent
 VERSIONS = HERE / "versions"
@@ -107,7 +105,9 @@ def message_schemas() -> list[MessageSchema]:
         ),
         MessageSchema("order-event", HERE / "order-event.schema.json", lambda: _model(OrderEvent, "order-event")),
         MessageSchema(
-            "order-created", ROOT / "lambdas" / "orders_common" / "schemas" / "order_created.json", _order_created
+            "order-created",
+            ROOT / "lambdas" / "orders_functions" / "common" / "schemas" / "order_created.json",
+            _order_created,
         ),
         MessageSchema(
             "balance-update", HERE / "balance-update.schema.json", lambda: _model(BalanceUpdate, "balance-update")

@@ -31,7 +31,7 @@ def data_lake_bucket_arn(stage_name: str, *, as_cdk_nag_renders_it: bool = False
     return _DATA_LAKE_ARN.format(stage=stage_name, **pseudo)
 
 
-#: Attribute names of the attempts table (orders_common.attempts).
+#: Attribute names of the attempts table (orders_functions.common.attempts).
 ATTEMPTS_KEY_ATTRIBUTE = "message_key"
 ATTEMPTS_TTL_ATTRIBUTE = "expires_at"
 
@@ -43,7 +43,7 @@ class OrdersDataStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=stage.termination_protection, **kwargs)
         self._stage = stage
-        # Real attempts per message, apart from SQS's receive count (orders_common.attempts); items expire.
+        # Real attempts per message, apart from SQS's receive count (orders_functions.common.attempts); items expire.
         self.attempts_table = self._table(
             "MessageAttemptsTable", ATTEMPTS_KEY_ATTRIBUTE, time_to_live_attribute=ATTEMPTS_TTL_ATTRIBUTE
         )

@@ -12,7 +12,7 @@ from constructs import Construct, IConstruct
 from event_constructs import AlarmThresholds, EventMonitoring
 from stacks.config import StageConfig
 
-#: The app's own metrics (Powertools Metrics, namespace orders_common.readers.METRICS_NAMESPACE), per consumer.
+#: The app's own metrics (Powertools Metrics), per consumer: orders_functions.common.readers.METRICS_NAMESPACE.
 METRICS_NAMESPACE = "OrdersApp"
 CONSUMER_METRICS = {
     "order_processor": ("UnhandledEventTypes",),

@@ -32,7 +32,7 @@ ORDERS_SOURCE = "com.myapp.orders"
 HIGH_VALUE_RULE = "high-value-order-routing"
 ARCHIVE_NAME = "all-order-events"
 STATE_MACHINE_NAME = "high-value-order-flow"
-ORDER_CREATED_SCHEMA = LAMBDAS_DIR / "orders_common" / "schemas" / "order_created.json"
+ORDER_CREATED_SCHEMA = LAMBDAS_DIR / "orders_functions" / "common" / "schemas" / "order_created.json"
 #: Orders above this amount also get an account manager.
 ACCOUNT_MANAGER_ABOVE = 10_000
 
@@ -110,7 +110,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             construct_id,
             code=lambdas_code(),
-            handler=f"workflow.handler.{handler}",
+            handler=f"orders_functions.workflow.handler.{handler}",
             invoked_by=f"the {STATE_MACHINE_NAME} state machine",
             service_name=f"workflow.{handler}",
             timeout=Duration.seconds(10),
@@ -377,7 +377,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             "ArchiveReplay",
             code=lambdas_code(),
-            handler="replay.handler.lambda_handler",
+            handler="orders_functions.replay.handler.lambda_handler",
             invoked_by="an operator (eventctl replay or the console)",
             service_name="replay",
             description=f"Replays a time window of {ARCHIVE_NAME} to the {BUS_NAME} bus and reports progress",

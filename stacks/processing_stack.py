@@ -27,7 +27,7 @@ BATCH_SIZE = 10
 STANDARD_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=False)
 FIFO_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=True)
 
-#: Who hears which order event. Attribute filters: see orders_common/events.py for the attributes.
+#: Who hears which order event. Attribute filters: see orders_functions/common/events.py for the attributes.
 ORDER_EVENT_SUBSCRIBERS = (
     Subscriber(
         "payment-processing",
@@ -55,8 +55,11 @@ ORDER_EVENT_SUBSCRIBERS = (
 
 
 def lambdas_code() -> lambda_.Code:
-    """All handlers ship as one asset (one upload): each function is a package in lambdas/."""
-    return lambda_.Code.from_asset(str(LAMBDAS_DIR), exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache"])
+    """All handlers ship as one asset (one upload): each function is a subpackage of lambdas/orders_functions."""
+    return lambda_.Code.from_asset(
+        str(LAMBDAS_DIR),
+        exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "*.egg-info", "build", "pyproject.toml"],
+    )
 
 
 class OrderProcessingStack(Stack):
@@ -109,7 +112,7 @@ class OrderProcessingStack(Stack):
             self,
             "OrderProcessor",
             queue=self.order_queue,
-            handler="order_processor.handler.lambda_handler",
+            handler="orders_functions.order_processor.handler.lambda_handler",
             service_name="order_processor",
             description="Records each fact about an order once and announces what the stored order says",
             batch_size=BATCH_SIZE,
@@ -148,7 +151,7 @@ class OrderProcessingStack(Stack):
             self,
             "BalanceUpdater",
             queue=self.balance_queue,
-            handler="balance_updater.handler.lambda_handler",
+            handler="orders_functions.balance_updater.handler.lambda_handler",
             service_name="balance_updater",
             description="Applies each balance change exactly once, in order per account",
             batch_size=BATCH_SIZE,
@@ -173,7 +176,7 @@ class OrderProcessingStack(Stack):
             self,
             "PaymentConsumer",
             queue=queues["payment-processing"],
-            handler="payment.handler.lambda_handler",
+            handler="orders_functions.payment.handler.lambda_handler",
             service_name="payment",
             description="Authorises payments and refunds cancellations, sending balance updates",
             environment={
@@ -190,7 +193,7 @@ class OrderProcessingStack(Stack):
             self,
             "NotificationConsumer",
             queue=queues["notification-service"],
-            handler="notification.handler.lambda_handler",
+            handler="orders_functions.notification.handler.lambda_handler",
             service_name="notification",
             description="Records a notification for each public order event",
             environment={"NOTIFICATIONS_TABLE": data.notifications_table.table_name},
@@ -202,7 +205,7 @@ class OrderProcessingStack(Stack):
             self,
             "AnalyticsConsumer",
             queue=queues["analytics-ingestion"],
-            handler="analytics.handler.lambda_handler",
+            handler="orders_functions.analytics.handler.lambda_handler",
             service_name="analytics",
             description="Writes each order event to the data lake, once per event id",
             max_batching_window=Duration.seconds(10),

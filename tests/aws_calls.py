@@ -31,8 +31,11 @@ from unittest import mock
 
 from botocore.client import BaseClient
 
-#: The handler packages (top-level modules under lambdas/).
-HANDLER_PACKAGES = ("order_processor", "payment", "balance_updater", "notification", "analytics", "workflow", "replay")
+#: The functions' packages (``orders_functions.<function>``; ``common`` is no function).
+HANDLER_PACKAGES = tuple(
+    f"orders_functions.{name}"
+    for name in ("order_processor", "payment", "balance_updater", "notification", "analytics", "workflow", "replay")
+)
 _BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage"}
 _BATCH |= {"ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 _TRANSACTION_ITEMS = {
@@ -87,7 +90,7 @@ def _handlers_on_stack() -> list[str]:
         module = frame.f_globals.get("__name__", "")
         if module.startswith("tests.") and not found:
             return []
-        if module.endswith(".handler") and module.split(".", 1)[0] in HANDLER_PACKAGES:
+        if module.endswith(".handler") and module.removesuffix(".handler") in HANDLER_PACKAGES:
             found.append(f"{module}.{frame.f_code.co_name}")
         frame = frame.f_back  # type: ignore[assignment]
     return found

@@ -495,7 +495,10 @@ class Deployment:
         return {r.logical_id: Role(r.arn) for r in self.of_type("AWS::IAM::Role")}
 
     def role_of_function(self, handler: str) -> Role:
-        """The execution role of the function whose handler is ``handler`` (e.g. ``payment.handler.lambda_handler``)."""
+        """The execution role of the function whose handler is ``handler``.
+
+        Example: ``orders_functions.payment.handler.lambda_handler``.
+        """
         functions = [f for f in self.of_type("AWS::Lambda::Function") if f.properties.get("Handler") == handler]
         if len(functions) != 1:
             raise KeyError(f"{len(functions)} functions with handler {handler}")

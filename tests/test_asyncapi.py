@@ -60,7 +60,10 @@ def test_the_choreography_is_all_there(drawn: dict[str, Any]) -> None:
     (rule,) = drawn["channels"]["ordersBus"]["x-eventbridge"]["rules"]
     assert rule["name"] == "high-value-order-routing"
     receivers = {op["summary"].split(" ")[0] for op in drawn["operations"].values() if op["action"] == "receive"}
-    assert {"order_processor.handler.lambda_handler", "payment.handler.lambda_handler"} <= receivers
+    assert {
+        "orders_functions.order_processor.handler.lambda_handler",
+        "orders_functions.payment.handler.lambda_handler",
+    } <= receivers
 
 
 def test_every_reference_resolves(drawn: dict[str, Any]) -> None:

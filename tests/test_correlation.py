@@ -35,10 +35,9 @@ CORRELATION_ID = "corr-trace-0001"
 @pytest.fixture
 def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     with mock_aws():
-        from payment import handler as payment
-
-        from balance_updater import handler as balance_updater
-        from order_processor import handler as order_processor
+        from orders_functions.balance_updater import handler as balance_updater
+        from orders_functions.order_processor import handler as order_processor
+        from orders_functions.payment import handler as payment
 
         sqs, sns = boto3.client("sqs"), boto3.client("sns")
         orders_url, orders_dlq = create_queue_pair(sqs, "order-processing")
@@ -96,7 +95,7 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 def log_lines() -> Iterator[io.StringIO]:
     """The handlers' structured logs. (Here all handlers share one service name, so one Powertools
     formatter; in Lambda each function has its own process.)"""
-    from order_processor import handler as order_processor
+    from orders_functions.order_processor import handler as order_processor
 
     buffer = io.StringIO()
     stream = logging.StreamHandler(buffer)
@@ -163,7 +162,7 @@ def test_one_correlation_id_across_every_hop(
         "priority": "high",
     }
 
-    from workflow import handler as workflow
+    from orders_functions.workflow import handler as workflow
 
     workflow.logger.setLevel("INFO")
     try:

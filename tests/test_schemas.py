@@ -66,7 +66,7 @@ def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body
     """Valid by the schema exactly when the reader (OrderEvent, after deriving what may be left out) takes it."""
     from pydantic import ValidationError
 
-    from orders_common.events import OrderEvent
+    from orders_functions.common.events import OrderEvent
 
     validator = jsonschema.Draft202012Validator(SCHEMAS["order-event"].make())
     known = {"order.created", "order.cancelled", "order.updated"}
@@ -87,7 +87,7 @@ def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body
 
 def test_the_app_and_its_producer_name_the_same_source_and_detail_type() -> None:
     """The stacks cannot import the handlers' package yet (issue 18): the two constants are checked equal."""
-    from orders_common.bus import ORDER_CREATED, ORDERS_SOURCE
+    from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
     from stacks.orchestration_stack import HIGH_VALUE_PATTERN
     from stacks.orchestration_stack import ORDERS_SOURCE as STACK_SOURCE
 
@@ -133,8 +133,8 @@ _EVENT = {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1"
 
 
 def _reads_order_message(body: dict) -> bool:
-    from order_processor.service import read_order_message
-    from orders_common.errors import PoisonMessageError
+    from orders_functions.common.errors import PoisonMessageError
+    from orders_functions.order_processor.service import read_order_message
 
     try:
         read_order_message(json.dumps(body))
@@ -146,8 +146,8 @@ def _reads_order_message(body: dict) -> bool:
 def _reads_order_event(body: dict) -> bool:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-    from orders_common.errors import PoisonMessageError
-    from orders_common.events import parse_order_event
+    from orders_functions.common.errors import PoisonMessageError
+    from orders_functions.common.events import parse_order_event
 
     record = SQSRecord(
         {
@@ -241,7 +241,7 @@ def test_money_precision_narrowed_in_a_model_is_a_break() -> None:
 
     from pydantic import Field, TypeAdapter, ValidationError
 
-    from balance_updater.models import BalanceUpdate
+    from orders_functions.balance_updater.models import BalanceUpdate
     from schemas.generate import _model
 
     class NarrowedBalanceUpdate(BalanceUpdate):

@@ -96,6 +96,6 @@ def test_every_amount_an_order_may_carry_is_a_number_sns_compares() -> None:
     """The order model's money limit and SNS's numeric range agree, so the payment filter (amount >= 0)
     sees every valid order: a total above 10^9 would never match a numeric condition (issue 19)."""
     from event_constructs.filters import SNS_NUMERIC_LIMIT
-    from orders_common.limits import MONEY_MAX
+    from orders_functions.common.limits import MONEY_MAX
 
     assert MONEY_MAX <= SNS_NUMERIC_LIMIT

@@ -65,10 +65,10 @@ def test_a_record_failing_every_attempt_is_dead_lettered_by_the_handler_with_the
 
 def test_a_batch_whose_invocation_fails_every_time_is_moved_by_the_queue_redrive_policy(system: DeployedSystem) -> None:
     function = system.function_reading(QUEUE)
-    with system.reconfigured(function, Handler="notification.no_such_module.lambda_handler"):
+    with system.reconfigured(function, Handler="orders_functions.notification.no_such_module.lambda_handler"):
         order_id = _send_order_event(system)
         message = wait_for(lambda: _dead_letter(system, order_id), timeout=120, what="the record in the DLQ")
     # SQS moved it (the function never ran), so it carries no reason of the handler's.
     assert "failure_reason" not in message.get("MessageAttributes", {})
     assert int(message["Attributes"]["ApproximateReceiveCount"]) >= _max_receive_count(system)
-    assert "No module named 'notification.no_such_module'" in system.log_text(function)
+    assert "No module named 'orders_functions.notification.no_such_module'" in system.log_text(function)

@@ -116,8 +116,8 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
     assert kept["status"]["S"] == "AWAITING_ORDER"
 
     # 2. The orders; the account-manager step fails, and the release meets an outage of its table.
-    with _unreachable_table(system, "workflow.handler.assign_account_manager"):
-        with _unreachable_table(system, "workflow.handler.release_inventory"):
+    with _unreachable_table(system, "orders_functions.workflow.handler.assign_account_manager"):
+        with _unreachable_table(system, "orders_functions.workflow.handler.release_inventory"):
             _send(system, list(orders.values()))
             wait_for(
                 lambda: _release_failures(system, orders["compensated"]["order_id"]) >= 2,

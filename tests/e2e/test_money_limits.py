@@ -1,6 +1,6 @@
 """The money limits end to end: the largest order the model accepts is paid; one cent more is refused at entry.
 
-The order model's maximum (``orders_common.limits.MONEY_MAX``) sits below the -1e9 to 1e9 range in
+The order model's maximum (``orders_functions.common.limits.MONEY_MAX``) sits below the -1e9 to 1e9 range in
 which SNS compares numbers, so the payment subscription's ``amount >= 0`` filter sees every order the
 entry point accepts (moto's filter matcher does not model SNS's range; the unit test in
 ``tests/constructs/test_filters.py`` pins the two constants together).
@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 
 from localcloud import demo
-from orders_common.limits import MONEY_MAX
+from orders_functions.common.limits import MONEY_MAX
 from tests.e2e.system import DeployedSystem
 
 

@@ -126,7 +126,7 @@ def _order(order_key: str, **overrides: Any) -> dict[str, Any]:
 
 
 def _order_processor(monkeypatch: pytest.MonkeyPatch) -> Consumer:
-    from order_processor import handler
+    from orders_functions.order_processor import handler
 
     env = setup_order_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url
@@ -181,7 +181,7 @@ def account_of(txn_key: str) -> str:
 
 
 def _balance_updater(monkeypatch: pytest.MonkeyPatch) -> Consumer:
-    from balance_updater import handler
+    from orders_functions.balance_updater import handler
 
     env = setup_balance_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url
@@ -246,7 +246,7 @@ def _balance_updater(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 
 
 def _payment(monkeypatch: pytest.MonkeyPatch) -> Consumer:
-    from payment import handler
+    from orders_functions.payment import handler
 
     env = setup_payment_env(monkeypatch)
     sqs, queue_url, balance_url = env.sqs, env.queue_url, env.listener_url
@@ -290,7 +290,7 @@ def _payment(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 
 
 def _notification(monkeypatch: pytest.MonkeyPatch) -> Consumer:
-    from notification import handler
+    from orders_functions.notification import handler
 
     env = setup_notification_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url
@@ -329,9 +329,8 @@ def _notification(monkeypatch: pytest.MonkeyPatch) -> Consumer:
 
 
 def _analytics(monkeypatch: pytest.MonkeyPatch) -> Consumer:
-    from analytics import handler
-
-    from orders_common.events import OrderEventPublisher
+    from orders_functions.analytics import handler
+    from orders_functions.common.events import OrderEventPublisher
 
     env = setup_analytics_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url

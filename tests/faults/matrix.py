@@ -8,7 +8,6 @@ command exits non-zero. ``pytest tests/faults`` prints the same table, from the 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -70,8 +69,6 @@ def main() -> int:
     )
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.path[:0] = [root, os.path.join(root, "lambdas")]
 
     from rich.console import Console
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from orders_common.bus import PUT_EVENTS_MAX_ENTRY_BYTES, BusEvent, BusPublisher
-from orders_common.errors import PayloadTooLargeError, PoisonMessageError
-from orders_common.producer import SQS_MAX_PAYLOAD_BYTES, MessageProducer, OutgoingMessage
+from orders_functions.common.bus import PUT_EVENTS_MAX_ENTRY_BYTES, BusEvent, BusPublisher
+from orders_functions.common.errors import PayloadTooLargeError, PoisonMessageError
+from orders_functions.common.producer import SQS_MAX_PAYLOAD_BYTES, MessageProducer, OutgoingMessage
 from tests.faults.consumers import consumer_environment
 from tests.faults.driver import Driver
 from tests.faults.scenarios import all_dead_letters

@@ -128,7 +128,7 @@ def received(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
 
 
 def setup_order_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
-    from order_processor import handler
+    from orders_functions.order_processor import handler
 
     handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
@@ -152,14 +152,14 @@ def setup_order_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
 
 @pytest.fixture
 def order_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
-    from order_processor import handler
+    from orders_functions.order_processor import handler
 
     yield setup_order_env(monkeypatch)
     handler.runtime.cache_clear()
 
 
 def setup_balance_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
-    from balance_updater import handler
+    from orders_functions.balance_updater import handler
 
     handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
@@ -176,14 +176,14 @@ def setup_balance_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
 
 @pytest.fixture
 def balance_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
-    from balance_updater import handler
+    from orders_functions.balance_updater import handler
 
     yield setup_balance_env(monkeypatch)
     handler.runtime.cache_clear()
 
 
 def setup_payment_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
-    from payment import handler
+    from orders_functions.payment import handler
 
     handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
@@ -206,14 +206,14 @@ def setup_payment_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
 
 @pytest.fixture
 def payment_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
-    from payment import handler
+    from orders_functions.payment import handler
 
     yield setup_payment_env(monkeypatch)
     handler.runtime.cache_clear()
 
 
 def setup_notification_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
-    from notification import handler
+    from orders_functions.notification import handler
 
     handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
@@ -230,7 +230,7 @@ def setup_notification_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
 
 @pytest.fixture
 def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
-    from notification import handler
+    from orders_functions.notification import handler
 
     yield setup_notification_env(monkeypatch)
     handler.runtime.cache_clear()
@@ -238,7 +238,7 @@ def notification_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Que
 
 def setup_analytics_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
     """analytics-ingestion subscribed to an order-events topic without raw delivery (the SNS envelope)."""
-    from analytics import handler
+    from orders_functions.analytics import handler
 
     handler.runtime.cache_clear()
     sqs = boto3.client("sqs")
@@ -260,7 +260,7 @@ def setup_analytics_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
 
 @pytest.fixture
 def analytics_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueHarness]:
-    from analytics import handler
+    from orders_functions.analytics import handler
 
     yield setup_analytics_env(monkeypatch)
     handler.runtime.cache_clear()

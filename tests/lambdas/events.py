@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders_common.events import OrderEvent, message_attributes
-from orders_common.limits import order_event_id
+from orders_functions.common.events import OrderEvent, message_attributes
+from orders_functions.common.limits import order_event_id
 
 
 def order_event(event_type: str = "order.created", order_id: str = "o-1", **fields: Any) -> OrderEvent:

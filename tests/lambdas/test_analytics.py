@@ -7,9 +7,9 @@ import os
 from typing import Any
 
 import boto3
-from analytics import handler
 
-from orders_common.events import OrderEventPublisher
+from orders_functions.analytics import handler
+from orders_functions.common.events import OrderEventPublisher
 from tests.lambdas.events import order_event
 from tests.lambdas.faults import fail_calls
 from tests.lambdas.sqs_harness import QueueHarness

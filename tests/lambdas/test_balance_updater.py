@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 
-from balance_updater import handler
+from orders_functions.balance_updater import handler
 from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.faults import (
     count_successes,

@@ -9,9 +9,8 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
-from replay.replayer import ArchiveReplayer, ReplayWindowError
 
-from orders_common.bus import (
+from orders_functions.common.bus import (
     PUT_EVENTS_MAX_ENTRY_BYTES,
     PUT_EVENTS_MAX_REQUEST_BYTES,
     BusEvent,
@@ -19,6 +18,7 @@ from orders_common.bus import (
     PutEventsError,
     entry_size,
 )
+from orders_functions.replay.replayer import ArchiveReplayer, ReplayWindowError
 
 DETAIL = {
     "order_id": "o-1",
@@ -135,8 +135,7 @@ def test_a_malformed_window_is_refused_before_anything_starts(start: datetime, e
 
 
 def test_the_replay_function_replays_the_window_it_is_given(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    from replay import handler
-
+    from orders_functions.replay import handler
     from tests.lambdas.sqs_harness import FakeLambdaContext
 
     client = boto3.client("events")

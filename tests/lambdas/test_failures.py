@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from notification import handler
-
+from orders_functions.notification import handler
 from stacks.processing_stack import MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.lambdas.events import order_event, send_raw
 from tests.lambdas.faults import fail_calls
@@ -89,7 +88,7 @@ def test_a_poison_message_as_large_as_its_queue_takes_still_reaches_the_dlq_with
 ) -> None:
     """Work queue and DLQ had the same maximum size: the DLQ copy (the body plus the failure attributes) of a
     message near the limit was refused every time, and SQS moved the message itself, without a reason."""
-    from order_processor import handler as order_handler
+    from orders_functions.order_processor import handler as order_handler
 
     refuse_oversize_as_sqs_does(order_handler.runtime().failures.sqs_client)
     refuse_oversize_as_sqs_does(order_env.sqs)
@@ -116,7 +115,7 @@ def test_the_failure_attributes_fit_in_the_room_the_dlq_keeps_for_them() -> None
 
     from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES
     from localcloud.compat.sqs_event_source import lambda_record
-    from orders_common.dead_letter import FAILURE_ATTRIBUTES_MAX_BYTES, failure_attributes
+    from orders_functions.common.dead_letter import FAILURE_ATTRIBUTES_MAX_BYTES, failure_attributes
 
     assert FAILURE_ATTRIBUTES_MAX_BYTES <= DEAD_LETTER_HEADROOM_BYTES
     message = {

@@ -3,7 +3,7 @@
 Defect 1 of the exactly-once issue: the order model accepted a 64-character order id, payment
 derived ``<order_id>.charge`` (71 characters), and the balance-update model refused it: the
 payment was authorised and the charge was dead-lettered forever. Here every derivation of
-:mod:`orders_common.limits` is built from the longest identifiers, and checked against each model
+:mod:`orders_functions.common.limits` is built from the longest identifiers, and checked against each model
 field and AWS limit it reaches.
 """
 
@@ -17,20 +17,20 @@ import jsonschema
 import pytest
 from pydantic import TypeAdapter
 
-from balance_updater.models import BalanceUpdate
-from order_processor.models import OrderCreated
-from order_processor.service import decide, order_created_detail, parse_order_message
-from orders_common import limits
-from orders_common.bus import order_created_schema
-from orders_common.errors import PoisonMessageError
-from orders_common.events import OrderEvent
-from orders_common.limits import (
+from orders_functions.balance_updater.models import BalanceUpdate
+from orders_functions.common import limits
+from orders_functions.common.bus import order_created_schema
+from orders_functions.common.errors import PoisonMessageError
+from orders_functions.common.events import OrderEvent
+from orders_functions.common.limits import (
     DYNAMODB_MAX_PARTITION_KEY_BYTES,
     DYNAMODB_MAX_SORT_KEY_BYTES,
     IDENTIFIER_MAX_LENGTH,
     SQS_MAX_DEDUPLICATION_ID_LENGTH,
     SQS_MAX_GROUP_ID_LENGTH,
 )
+from orders_functions.order_processor.models import OrderCreated
+from orders_functions.order_processor.service import decide, order_created_detail, parse_order_message
 
 LONGEST = "x" * IDENTIFIER_MAX_LENGTH
 #: Every character an identifier may hold (the longest id, spelled with all of them).

@@ -7,8 +7,8 @@ from typing import Any
 
 import boto3
 import pytest
-from notification import handler
 
+from orders_functions.notification import handler
 from tests.lambdas.events import order_event, send_raw
 from tests.lambdas.sqs_harness import QueueHarness
 

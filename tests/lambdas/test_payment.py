@@ -8,9 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
-from payment import handler
 
-from orders_common.limits import IDENTIFIER_MAX_LENGTH
+from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH
+from orders_functions.payment import handler
 from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.conftest import received
 from tests.lambdas.events import order_event, send_raw
@@ -182,7 +182,7 @@ def test_a_crash_after_the_charge_was_sent_sends_it_again_with_the_same_id(payme
 
 def test_an_order_id_of_the_longest_length_is_charged(payment_env: QueueHarness) -> None:
     """A 64-character order id (the order model's limit) made a 71-character charge id the balance model refused."""
-    from balance_updater.service import parse_balance_update
+    from orders_functions.balance_updater.service import parse_balance_update
 
     longest = "o" * IDENTIFIER_MAX_LENGTH
     send_raw(payment_env.sqs, payment_env.queue_url, order_event(order_id=longest, customer_id="c" * 64))

@@ -1,4 +1,4 @@
-"""orders_common.producer and backoff: attributes, delays, FIFO ids, batch failures never dropped."""
+"""orders_functions.common.producer and backoff: attributes, delays, FIFO ids, batch failures never dropped."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from orders_common.backoff import retry_delay_seconds
-from orders_common.producer import BatchSendError, MessageProducer, OutgoingMessage
+from orders_functions.common.backoff import retry_delay_seconds
+from orders_functions.common.producer import BatchSendError, MessageProducer, OutgoingMessage
 
 
 @pytest.mark.parametrize(("retry", "delay"), [(0, 10), (1, 20), (3, 80), (6, 640), (7, 900), (50, 900)])

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import boto3
 import pytest
-from workflow import handler, tasks
 
+from orders_functions.workflow import handler, tasks
 from tests.lambdas.conftest import create_table
 from tests.lambdas.faults import fail_calls
 from tests.lambdas.sqs_harness import FakeLambdaContext
@@ -88,7 +88,7 @@ def test_a_re_run_after_compensation_is_not_approved_without_stock(workflow_tabl
 
 def test_throttling_becomes_the_one_retried_error_name(workflow_table: object) -> None:
     """Defect 5: a DynamoDB throttle surfaced as ClientError, which no Retry of the flow covered."""
-    from orders_common.errors import TransientError
+    from orders_functions.common.errors import TransientError
 
     fail_calls(handler.store()._table.meta.client, "UpdateItem", times=1)
     with pytest.raises(TransientError, match="ProvisionedThroughputExceeded"):
@@ -130,7 +130,7 @@ def test_a_connection_closed_before_the_response_is_the_one_retried_error_name(w
     compensated an order a retry would have approved."""
     from botocore.exceptions import ConnectionClosedError
 
-    from orders_common.errors import TransientError
+    from orders_functions.common.errors import TransientError
 
     def drop(**_: object) -> None:
         raise ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")

@@ -67,7 +67,11 @@ def test_a_consumer_app_synthesizes_from_the_installed_wheel(wheel: Path, tmp_pa
     env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
 
     isolated = subprocess.run(
-        [python, "-c", "import importlib.util as u; print(u.find_spec('stacks'), u.find_spec('orders_common'))"],
+        [
+            python,
+            "-c",
+            "import importlib.util as u; print(u.find_spec('stacks'), u.find_spec('orders_functions'))",
+        ],
         cwd=tmp_path,
         env=env,
         check=True,

@@ -120,7 +120,7 @@ class PipelineConfig:
             queue = names[props["EventSourceArn"]["Fn::GetAtt"][0]]
             function = processing[props["FunctionName"]["Ref"]]["Properties"]
             module = CONSUMER_OF_QUEUE[queue]
-            assert function["Handler"] == f"{module}.handler.lambda_handler"
+            assert function["Handler"] == f"orders_functions.{module}.handler.lambda_handler"
             environment = {
                 name: value for name, value in function["Environment"]["Variables"].items() if isinstance(value, str)
             }

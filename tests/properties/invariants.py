@@ -29,8 +29,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from order_processor.service import announcements
-from orders_common.limits import charge_transaction_id, order_event_id, refund_transaction_id
+from orders_functions.common.limits import charge_transaction_id, order_event_id, refund_transaction_id
+from orders_functions.order_processor.service import announcements
 from tests.properties.world import World
 
 PUBLIC = ("order.created", "order.cancelled", "order.updated")

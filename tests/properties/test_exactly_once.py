@@ -39,11 +39,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from order_processor.handler import entry_correlation_id
-from order_processor.service import parse_order_message
-from orders_common.errors import PoisonMessageError
-from orders_common.events import NotHandledHere
-from orders_common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX, carriable
+from orders_functions.common.errors import PoisonMessageError
+from orders_functions.common.events import NotHandledHere
+from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX, carriable
+from orders_functions.order_processor.handler import entry_correlation_id
+from orders_functions.order_processor.service import parse_order_message
 from tests.cdk_app import SynthesizedApp
 from tests.properties import invariants
 from tests.properties.config import PipelineConfig

@@ -55,8 +55,8 @@ from localcloud.compat import sqs_fifo_redelivery_order
 from localcloud.compat.events_input_transformer import render
 from localcloud.compat.sqs_event_source import lambda_record
 from localcloud.settings import LocalCloudSettings
-from orders_common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
-from orders_common.limits import (
+from orders_functions.common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+from orders_functions.common.limits import (
     EVENT_ID_SEPARATOR,
     EVENT_TYPE_PATTERN,
     charge_transaction_id,
@@ -278,7 +278,7 @@ class World:
             stack.callback(moto_logger.setLevel, moto_logger.level)
             moto_logger.setLevel(logging.CRITICAL)
             for module in (*self.config.consumers, "workflow"):  # the handlers' warnings are the history's normal life
-                logger = importlib.import_module(f"{module}.handler").logger
+                logger = importlib.import_module(f"orders_functions.{module}.handler").logger
                 stack.callback(logger.setLevel, logger.log_level)
                 logger.setLevel("CRITICAL")
             stack.enter_context(mock.patch.object(retrier_decl, "time", _NoWait()))
@@ -376,7 +376,7 @@ class World:
                 FunctionName=task,
                 Runtime="python3.12",
                 Role=role,
-                Handler=f"workflow.handler.{task}",
+                Handler=f"orders_functions.workflow.handler.{task}",
                 Code={"ZipFile": buffer.getvalue()},
             )["FunctionArn"]
             for task in WORKFLOW_TASKS
@@ -425,14 +425,14 @@ class World:
 
     def _build_handlers(self) -> None:
         for module in self.config.consumers:
-            handler = importlib.import_module(f"{module}.handler")
+            handler = importlib.import_module(f"orders_functions.{module}.handler")
             with mock.patch.dict("os.environ", self._environment(module)):
                 handler.runtime.cache_clear()
                 runtime = handler.runtime()
             runtime.handle = self._counting_tries(runtime.handle)
             self._runtimes[module] = handler
         self._runtimes["order_processor"].runtime().bus._sleep = lambda seconds: None  # its own retries: no waiting
-        workflow = importlib.import_module("workflow.handler")
+        workflow = importlib.import_module("orders_functions.workflow.handler")
         with mock.patch.dict("os.environ", {"WORKFLOW_TABLE": "workflow"}):
             workflow.store.cache_clear()
             workflow.store()

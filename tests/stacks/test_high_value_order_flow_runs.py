@@ -25,9 +25,9 @@ import pytest
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-from workflow import tasks
 
-from orders_common.errors import TransientError as OrdersTransientError
+from orders_functions.common.errors import TransientError as OrdersTransientError
+from orders_functions.workflow import tasks
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import create_table
 from tests.lambdas.faults import fail_calls
@@ -121,7 +121,7 @@ class _ScaledTime:
 @pytest.fixture
 def flow(dev_app: SynthesizedApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        from workflow import handler
+        from orders_functions.workflow import handler
 
         handler.store.cache_clear()
         monkeypatch.setenv("WORKFLOW_TABLE", "workflow")

@@ -47,7 +47,7 @@ ON_BEHALF: Mapping[str, str] = {
 }
 #: Actions a role has that its handler's tests never call, each with the reason it is there anyway.
 EXTRA_WITH_REASON: Mapping[str, Mapping[str, str]] = {
-    "replay.handler.lambda_handler": {
+    "orders_functions.replay.handler.lambda_handler": {
         "events:CancelReplay": "the replay function cancels a replay that would outlive its own timeout",
     },
 }

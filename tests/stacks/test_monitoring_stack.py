@@ -69,7 +69,7 @@ def test_one_dashboard_for_the_app(dev_app: SynthesizedApp) -> None:
 
 def test_the_dashboard_shows_the_events_consumers_acknowledged_without_handling(dev_app: SynthesizedApp) -> None:
     """Issue 15: a routed event type nobody handles is acknowledged and counted, and someone should see it."""
-    from orders_common.readers import METRICS_NAMESPACE, UNHANDLED_EVENT_TYPES
+    from orders_functions.common.readers import METRICS_NAMESPACE, UNHANDLED_EVENT_TYPES
     from stacks.monitoring_stack import METRICS_NAMESPACE as DASHBOARD_NAMESPACE
 
     assert DASHBOARD_NAMESPACE == METRICS_NAMESPACE

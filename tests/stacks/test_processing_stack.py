@@ -161,17 +161,17 @@ def test_visibility_timeout_is_at_least_six_times_the_consumer_timeout(dev_app: 
     ("handler", "variables"),
     [
         (
-            "order_processor.handler.lambda_handler",
+            "orders_functions.order_processor.handler.lambda_handler",
             {
                 "ORDERS_TABLE",
                 "ORDER_EVENTS_TOPIC_ARN",
                 "ORDERS_BUS_NAME",
             },
         ),
-        ("balance_updater.handler.lambda_handler", {"BALANCES_TABLE"}),
-        ("payment.handler.lambda_handler", {"PAYMENTS_TABLE", "BALANCE_UPDATES_QUEUE_URL"}),
-        ("notification.handler.lambda_handler", {"NOTIFICATIONS_TABLE"}),
-        ("analytics.handler.lambda_handler", {"DATA_LAKE_BUCKET"}),
+        ("orders_functions.balance_updater.handler.lambda_handler", {"BALANCES_TABLE"}),
+        ("orders_functions.payment.handler.lambda_handler", {"PAYMENTS_TABLE", "BALANCE_UPDATES_QUEUE_URL"}),
+        ("orders_functions.notification.handler.lambda_handler", {"NOTIFICATIONS_TABLE"}),
+        ("orders_functions.analytics.handler.lambda_handler", {"DATA_LAKE_BUCKET"}),
     ],
 )
 def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: set[str]) -> None:

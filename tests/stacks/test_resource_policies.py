@@ -112,11 +112,11 @@ def assumed_by(d: Deployment, service: str) -> list[Role]:
 
 SUBSCRIBERS = ("payment-processing", "notification-service", "analytics-ingestion")
 CONSUMERS = {
-    "order-processing": "order_processor.handler.lambda_handler",
-    "balance-updates.fifo": "balance_updater.handler.lambda_handler",
-    "payment-processing": "payment.handler.lambda_handler",
-    "notification-service": "notification.handler.lambda_handler",
-    "analytics-ingestion": "analytics.handler.lambda_handler",
+    "order-processing": "orders_functions.order_processor.handler.lambda_handler",
+    "balance-updates.fifo": "orders_functions.balance_updater.handler.lambda_handler",
+    "payment-processing": "orders_functions.payment.handler.lambda_handler",
+    "notification-service": "orders_functions.notification.handler.lambda_handler",
+    "analytics-ingestion": "orders_functions.analytics.handler.lambda_handler",
 }
 
 
@@ -301,7 +301,7 @@ def test_entry_points_accept_writes_from_their_producers_only(deployment: Deploy
         "order producers": ORDER_PRODUCER,
         "payment": function_role(deployment, CONSUMERS["payment-processing"]),
         "order_processor": function_role(deployment, CONSUMERS["order-processing"]),
-        "the replay function": function_role(deployment, "replay.handler.lambda_handler"),
+        "the replay function": function_role(deployment, "orders_functions.replay.handler.lambda_handler"),
     }
     app_roles = list(deployment.roles.values())
     wrong = []

@@ -5,12 +5,3 @@ Endpoint and credentials come from the environment (``AWS_ENDPOINT_URL``, ``AWS_
 endpoint on this machine (the local cloud) needs neither credentials nor a region: what is not set
 is filled with placeholders.
 """
-
-import sys
-from pathlib import Path
-
-#: eventctl is this repository's operator tool: it uses the handlers' own producer and replayer.
-REPO_ROOT = Path(__file__).resolve().parents[3]
-_LAMBDAS = str(REPO_ROOT / "lambdas")
-if _LAMBDAS not in sys.path:
-    sys.path.insert(0, _LAMBDAS)

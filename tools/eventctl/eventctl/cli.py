@@ -52,7 +52,7 @@ def publish(
     seed: Annotated[int | None, typer.Option(help="Make the sample repeatable.")] = None,
 ) -> None:
     """Publish sample orders (creations, cancellations, updates) to the order queue."""
-    from orders_common.producer import BatchSendError, MessageProducer
+    from orders_functions.common.producer import BatchSendError, MessageProducer
 
     try:
         samples = SampleOrders(parse_weights(mix, set(DEFAULT_MIX)), parse_weights(tiers, set(DEFAULT_TIERS)), seed)
@@ -185,7 +185,7 @@ def replay(
     name: Annotated[str | None, typer.Option(help="Replay name (default: from the window).")] = None,
 ) -> None:
     """Replay a window of the archive onto the bus, following it until it completes."""
-    from replay.replayer import ArchiveReplayer, ReplayProgress, ReplayWindowError
+    from orders_functions.replay.replayer import ArchiveReplayer, ReplayProgress, ReplayWindowError
 
     window = (_window(start, "--from"), _window(end, "--to"))
     if window[1] <= window[0]:

@@ -57,7 +57,7 @@ def build(cdk_out: Path) -> graphviz.Digraph:  # noqa: PLR0915 (one pass per res
         props = resource.get("Properties", {})
         if resource.get("Type") == "AWS::Lambda::Function":
             module, _, function = str(props.get("Handler", logical_id)).rpartition(".")
-            package = module.split(".")[0]
+            package = module.removesuffix(".handler").rpartition(".")[2]  # orders_functions.payment.handler
             return f"{package}: {function}" if function != "lambda_handler" else package
         for key in ("QueueName", "TopicName", "Name", "StateMachineName", "ArchiveName"):
             if isinstance(props.get(key), str):

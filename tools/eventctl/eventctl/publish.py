@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from orders_common.producer import OutgoingMessage
+from orders_functions.common.producer import OutgoingMessage
 
 DEFAULT_MIX = {"order.created": 0.7, "order.cancelled": 0.2, "order.updated": 0.1}
 DEFAULT_TIERS = {"standard": 0.6, "premium": 0.3, "enterprise": 0.1}
