@@ -21,7 +21,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-.make/python-deps: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+.make/python-deps: $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml runtime/pyproject.toml lambdas/pyproject.toml tools/eventctl/pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@mkdir -p .make && touch $@
 
@@ -63,7 +63,7 @@ snapshots: install  ## rewrite the template snapshots after an intended change
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app.py event_constructs event_routing stacks lambdas schemas tools/eventctl/eventctl localcloud bench
+	$(BIN)/mypy app.py event_constructs runtime/event_runtime runtime/event_routing stacks lambdas schemas tools/eventctl/eventctl localcloud bench
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening

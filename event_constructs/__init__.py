@@ -27,6 +27,7 @@ from event_constructs.powertools import (
     powertools_layer_arn,
 )
 from event_constructs.queue_consumer import QueueConsumer, backstop_receive_count
+from event_constructs.runtime_layer import runtime_layer
 from event_constructs.service_function import ServiceFunction
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "powertools_layer",
     "powertools_layer_arn",
     "rotating_key",
+    "runtime_layer",
 ]
 
 __version__ = "0.2.0"

@@ -34,7 +34,7 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 #: SQS's largest message (body and attributes): the DLQ's maximum.
 SQS_MAX_MESSAGE_BYTES = 1_048_576
 #: The work queue's maximum is this much below its DLQ's, so that a consumer's copy of a message with the
-#: reason attached (at most 4 KiB of attributes, see orders_functions.common.dead_letter) always fits in the DLQ.
+#: reason attached (at most 4 KiB of attributes, see event_runtime.dead_letter) always fits in the DLQ.
 DEAD_LETTER_HEADROOM_BYTES = 8192
 
 

@@ -29,6 +29,7 @@ from constructs import Construct
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.event_queue import QueueWithDeadLetterQueue
 from event_constructs.service_function import ServiceFunction
+from event_runtime.environment import ConsumerSettings
 
 #: AWS guidance: a queue's visibility timeout should be at least six times the consumer's timeout.
 VISIBILITY_TO_TIMEOUT_RATIO = 6
@@ -61,13 +62,15 @@ class QueueConsumer(Construct):
     """A Lambda function subscribed to an :class:`EventQueue` through an event source mapping.
 
     The mapping always reports batch item failures, so one bad record never makes the whole
-    batch retry. The function gets the pinned Powertools layer, X-Ray tracing, structured
-    logs in a log group with a retention, and these environment variables:
+    batch retry. The function gets the pinned Powertools layer, the library's runtime half in a
+    layer (:mod:`event_runtime`: its ``BatchConsumer`` is the handler's failure policy, and reads
+    what follows), X-Ray tracing, structured logs in a log group with a retention, and the
+    environment of :class:`event_runtime.ConsumerSettings`:
     ``QUEUE_URL``, ``DEAD_LETTER_QUEUE_URL`` (for messages it gives up on, with a reason),
     ``MAX_ATTEMPTS`` (how many times a message is tried before it is dead-lettered),
     ``MAX_RECEIVE_COUNT`` (the queue's, which the handler never leaves to SQS) and, with
     ``attempts_table``, ``ATTEMPTS_TABLE``: the table where the handler counts real attempts per
-    message apart from receives (``orders_functions.common.attempts``; key ``message_key``, TTL ``expires_at``).
+    message apart from receives (``event_runtime.attempts``; key ``message_key``, TTL ``expires_at``).
 
     Default: ``max_attempts`` is the queue's ``max_receive_count`` without an attempts table;
     with one it is 8, and the queue's ``max_receive_count`` must then be a backstop well above
@@ -135,14 +138,13 @@ class QueueConsumer(Construct):
         self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
 
         self.queue = queue
-        consumer_environment = {
-            "QUEUE_URL": queue.queue_url,
-            "DEAD_LETTER_QUEUE_URL": queue.dead_letter_queue.queue_url,
-            "MAX_ATTEMPTS": str(max_attempts),
-            "MAX_RECEIVE_COUNT": str(queue.max_receive_count),
-        }
-        if attempts_table is not None:
-            consumer_environment["ATTEMPTS_TABLE"] = attempts_table.table_name
+        consumer_environment = ConsumerSettings(
+            queue_url=queue.queue_url,
+            dead_letter_queue_url=queue.dead_letter_queue.queue_url,
+            max_attempts=max_attempts,
+            max_receive_count=queue.max_receive_count,
+            attempts_table=None if attempts_table is None else attempts_table.table_name,
+        ).to_environment()
         self.role: iam.IRole | None = None
         self.log_group: logs.ILogGroup | None = None
         if function is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -23,6 +23,7 @@ from constructs import Construct
 
 from event_constructs.cfn_hygiene import drop_implied_dependency
 from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
+from event_constructs.runtime_layer import runtime_layer
 
 
 class ServiceFunction(Construct):
@@ -32,6 +33,9 @@ class ServiceFunction(Construct):
 
     ``invoked_by`` says who calls the function synchronously (an event source mapping, a state
     machine); it goes into the reason for not giving the function an async-invoke DLQ.
+    Its layers: Powertools, the library's runtime half (:mod:`event_runtime`, from the stack's
+    :func:`~event_constructs.runtime_layer.runtime_layer`; ``with_runtime_layer=False`` leaves it
+    out), then ``layers``.
     ``role_name`` names the role (default: CloudFormation generates a name); a resource policy in
     another stack can then name the role's ARN without a cross-stack reference.
 
@@ -56,6 +60,7 @@ class ServiceFunction(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         role_name: str | None = None,
+        with_runtime_layer: bool = True,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
@@ -83,7 +88,11 @@ class ServiceFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
-            layers=[powertools_layer(self, runtime=DEFAULT_RUNTIME), *layers],
+            layers=[
+                powertools_layer(self, runtime=DEFAULT_RUNTIME),
+                *([runtime_layer(Stack.of(self))] if with_runtime_layer else []),
+                *layers,
+            ],
             environment={"POWERTOOLS_SERVICE_NAME": service_name or construct_id, **(environment or {})},
         )
         drop_implied_dependency(self.function, self.role)

@@ -9,6 +9,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
 from stacks.config import StageConfig
 
 DATA_LAKE_PREFIX = "events/"
@@ -31,11 +32,6 @@ def data_lake_bucket_arn(stage_name: str, *, as_cdk_nag_renders_it: bool = False
     return _DATA_LAKE_ARN.format(stage=stage_name, **pseudo)
 
 
-#: Attribute names of the attempts table (orders_functions.common.attempts).
-ATTEMPTS_KEY_ATTRIBUTE = "message_key"
-ATTEMPTS_TTL_ATTRIBUTE = "expires_at"
-
-
 class OrdersDataStack(Stack):
     """Tables (orders, balances and their ledger, payments, notifications, the flow's state, and the
     consumers' attempt counts) and the analytics data lake bucket."""
@@ -43,9 +39,9 @@ class OrdersDataStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: StageConfig, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, termination_protection=stage.termination_protection, **kwargs)
         self._stage = stage
-        # Real attempts per message, apart from SQS's receive count (orders_functions.common.attempts); items expire.
+        # Real attempts per message, apart from SQS's receive count (event_runtime.attempts); items expire.
         self.attempts_table = self._table(
-            "MessageAttemptsTable", ATTEMPTS_KEY_ATTRIBUTE, time_to_live_attribute=ATTEMPTS_TTL_ATTRIBUTE
+            "MessageAttemptsTable", MESSAGE_KEY_ATTRIBUTE, time_to_live_attribute=EXPIRES_AT_ATTRIBUTE
         )
         # One item per order: every fact received about it, and which of its events were announced.
         self.orders_table = self._table("OrdersTable", "order_id")

@@ -23,6 +23,8 @@ from event_constructs import (
     drop_implied_dependency,
     rotating_key,
 )
+from orders_functions.replay.settings import ReplaySettings
+from orders_functions.workflow.settings import SETTINGS_OF_TASK, WorkflowSettings
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
 from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
@@ -105,7 +107,10 @@ class OrdersOrchestrationStack(Stack):
         # principal that started it (its own policy allows no PutEvents, so this gives it nothing more).
         self.router.accept_writes_only_from(self.replay.role.role_arn, *stage.role_arns(stage.operators))
 
-    def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack, **env: str) -> ServiceFunction:
+    def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack) -> ServiceFunction:
+        """A task of the flow; only the tasks that read the workflow table are told its name."""
+        reads_the_table = WorkflowSettings in SETTINGS_OF_TASK[handler]
+        table = WorkflowSettings(workflow_table=data.workflow_table.table_name)
         task = ServiceFunction(
             self,
             construct_id,
@@ -116,7 +121,7 @@ class OrdersOrchestrationStack(Stack):
             timeout=Duration.seconds(10),
             log_retention=self.stage.log_retention,
             removal_policy=self.stage.removal_policy,
-            environment={"WORKFLOW_TABLE": data.workflow_table.table_name, **env},
+            environment=table.to_environment() if reads_the_table else {},
         )
         return task
 
@@ -384,7 +389,9 @@ class OrdersOrchestrationStack(Stack):
             timeout=Duration.minutes(15),
             log_retention=self.stage.log_retention,
             removal_policy=self.stage.removal_policy,
-            environment={"ARCHIVE_ARN": archive.archive_arn, "BUS_ARN": self.router.bus.event_bus_arn},
+            environment=ReplaySettings(
+                archive_arn=archive.archive_arn, bus_arn=self.router.bus.event_bus_arn
+            ).to_environment(),
         )
         replays = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:replay/*"
         # StartReplay is authorised on the archive, the destination bus and the new replay (IAM's service

@@ -11,6 +11,11 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
+from orders_functions.analytics.settings import AnalyticsSettings
+from orders_functions.balance_updater.settings import BalanceUpdaterSettings
+from orders_functions.notification.settings import NotificationSettings
+from orders_functions.order_processor.settings import OrderProcessorSettings
+from orders_functions.payment.settings import PaymentSettings
 from stacks.config import StageConfig
 from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
 
@@ -117,11 +122,11 @@ class OrderProcessingStack(Stack):
             description="Records each fact about an order once and announces what the stored order says",
             batch_size=BATCH_SIZE,
             max_batching_window=Duration.seconds(2),
-            environment={
-                "ORDERS_TABLE": data.orders_table.table_name,
-                "ORDER_EVENTS_TOPIC_ARN": self.order_events.topic.topic_arn,
-                "ORDERS_BUS_NAME": router.bus.event_bus_name,
-            },
+            environment=OrderProcessorSettings(
+                orders_table=data.orders_table.table_name,
+                order_events_topic_arn=self.order_events.topic.topic_arn,
+                orders_bus_name=router.bus.event_bus_name,
+            ).to_environment(),
             # Named, so that the bus's policy (in the orchestration stack) can name it without a reference back.
             role_name=f"orders-{stage.name}-order-processor",
             **consumer_options,
@@ -155,7 +160,7 @@ class OrderProcessingStack(Stack):
             service_name="balance_updater",
             description="Applies each balance change exactly once, in order per account",
             batch_size=BATCH_SIZE,
-            environment={"BALANCES_TABLE": data.balances_table.table_name},
+            environment=BalanceUpdaterSettings(balances_table=data.balances_table.table_name).to_environment(),
             **consumer_options,
         )
         # The ledger entry and the balance in one transaction (PutItem, UpdateItem, ConditionCheckItem for a
@@ -179,10 +184,10 @@ class OrderProcessingStack(Stack):
             handler="orders_functions.payment.handler.lambda_handler",
             service_name="payment",
             description="Authorises payments and refunds cancellations, sending balance updates",
-            environment={
-                "PAYMENTS_TABLE": data.payments_table.table_name,
-                "BALANCE_UPDATES_QUEUE_URL": self.balance_queue.queue_url,
-            },
+            environment=PaymentSettings(
+                payments_table=data.payments_table.table_name,
+                balance_updates_queue_url=self.balance_queue.queue_url,
+            ).to_environment(),
             **consumer_options,
         )
         data.payments_table.grant(self.payment.function, "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -196,7 +201,7 @@ class OrderProcessingStack(Stack):
             handler="orders_functions.notification.handler.lambda_handler",
             service_name="notification",
             description="Records a notification for each public order event",
-            environment={"NOTIFICATIONS_TABLE": data.notifications_table.table_name},
+            environment=NotificationSettings(notifications_table=data.notifications_table.table_name).to_environment(),
             **consumer_options,
         )
         data.notifications_table.grant(self.notification.function, "dynamodb:PutItem")
@@ -210,7 +215,7 @@ class OrderProcessingStack(Stack):
             description="Writes each order event to the data lake, once per event id",
             max_batching_window=Duration.seconds(10),
             batch_size=100,
-            environment={"DATA_LAKE_BUCKET": data.data_lake_bucket.bucket_name},
+            environment=AnalyticsSettings(data_lake_bucket=data.data_lake_bucket.bucket_name).to_environment(),
             **consumer_options,
         )
         # The bucket is named, not referenced: its ARN needs no export from the data stack.

@@ -133,7 +133,7 @@ _EVENT = {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1"
 
 
 def _reads_order_message(body: dict) -> bool:
-    from orders_functions.common.errors import PoisonMessageError
+    from event_runtime.errors import PoisonMessageError
     from orders_functions.order_processor.service import read_order_message
 
     try:
@@ -146,7 +146,7 @@ def _reads_order_message(body: dict) -> bool:
 def _reads_order_event(body: dict) -> bool:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-    from orders_functions.common.errors import PoisonMessageError
+    from event_runtime.errors import PoisonMessageError
     from orders_functions.common.events import parse_order_event
 
     record = SQSRecord(

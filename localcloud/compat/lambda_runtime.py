@@ -10,9 +10,12 @@ concurrency, and at most ``LOCALCLOUD_MAX_CONCURRENCY`` (each environment is a p
 invocation beyond that waits for one to be free. Handler output is appended to
 ``<state dir>/logs/<function>.log``.
 
-Layers: a function may only use layers the local cloud knows. The pinned Powertools layer maps to
-the ``aws-lambda-powertools`` package installed next to the local cloud, and its version must be
-the one the layer carries (``event_constructs.powertools.POWERTOOLS_VERSION``). The interpreter is
+Layers: a layer published to the local cloud (the app's own, such as event-constructs' runtime
+half) is unpacked beside the function's code, and its ``python/`` directory goes on the function's
+path ahead of everything installed, in the function's order, as Lambda puts ``/opt/python`` there.
+A public layer must be one the local cloud knows: the pinned Powertools layer maps to the
+``aws-lambda-powertools`` package installed next to the local cloud, and its version must be the
+one the layer carries (``event_constructs.powertools.POWERTOOLS_VERSION``). The interpreter is
 the local cloud's own Python, whatever the function's declared runtime.
 """
 
@@ -36,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 from unittest import mock
 
-from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
+from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
 
 from localcloud.settings import LocalCloudSettings
 
@@ -138,10 +141,27 @@ class ExecutionEnvironment:
                 (directory / ".unpacked").touch()
         return directory
 
+    def _layer_paths(self) -> list[str]:
+        """The ``python/`` directory of each of the function's own layers, unpacked; known public layers add none."""
+        paths = []
+        backend = lambda_backends[self.function.account_id][self.function.region]
+        for layer in self.function.layers:
+            published = backend.layers_versions_by_arn(layer["Arn"])
+            if published is None or not published.code_bytes:  # a public layer: the local cloud must know it
+                check_layer(layer["Arn"])
+                continue
+            directory = self.settings.state_dir / "layers" / published.code_sha_256.replace("/", "_").replace("+", "-")
+            with _unpacking:
+                if not (directory / ".unpacked").exists():
+                    directory.mkdir(parents=True, exist_ok=True)
+                    zipfile.ZipFile(io.BytesIO(published.code_bytes)).extractall(directory)
+                    (directory / ".unpacked").touch()
+            paths.append(str(directory / "python"))
+        return paths
+
     def _environment(self) -> dict[str, str]:
         function = self.function
-        for layer in function.layers:
-            check_layer(layer["Arn"])
+        layer_paths = self._layer_paths()
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -160,6 +180,7 @@ class ExecutionEnvironment:
             # No X-Ray daemon here: Powertools' tracer would only warn about a missing segment.
             "POWERTOOLS_TRACE_DISABLED": "true",
             "PYTHONUNBUFFERED": "1",
+            **({"PYTHONPATH": os.pathsep.join(layer_paths)} if layer_paths else {}),
         }
 
     def _start(self) -> subprocess.Popen[str]:

@@ -28,9 +28,10 @@ def test_an_environment_agnostic_stack_maps_each_region_of_its_partitions_to_its
     assert accounts["cn-north-1"] == "498634801083"  # not the commercial account (issue 19)
     assert (accounts["us-gov-east-1"], accounts["us-gov-west-1"]) == ("165087284144", "165093116878")
     assert "cn-northwest-1" not in accounts  # Powertools publishes no layer there
-    (layer,) = next(
+    layer, runtime = next(
         r["Properties"]["Layers"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
     )
+    assert template["Resources"][runtime["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"  # the library's runtime half
     assert {"Fn::FindInMap": ["PowertoolsLayerMap", {"Ref": "AWS::Region"}, "account"]} in layer["Fn::Join"][1]
 
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from event_runtime.errors import PoisonMessageError
 from orders_functions.common.bus import PUT_EVENTS_MAX_ENTRY_BYTES, BusEvent, BusPublisher
-from orders_functions.common.errors import PayloadTooLargeError, PoisonMessageError
+from orders_functions.common.errors import PayloadTooLargeError
 from orders_functions.common.producer import SQS_MAX_PAYLOAD_BYTES, MessageProducer, OutgoingMessage
 from tests.faults.consumers import consumer_environment
 from tests.faults.driver import Driver

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES, SQS_MAX_MESSAGE_BYTES
-from stacks.data_stack import ATTEMPTS_KEY_ATTRIBUTE
+from event_runtime.attempts import MESSAGE_KEY_ATTRIBUTE
 from stacks.processing_stack import FIFO_MAX_RECEIVE_COUNT, MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.lambdas.sqs_harness import QueueHarness
 
@@ -57,7 +57,7 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> 
 def consumer_environment(monkeypatch: pytest.MonkeyPatch, queue_url: str, dlq_url: str, **values: str) -> None:
     """What QueueConsumer gives every consumer (with the app's attempts table and limit), plus ``values``."""
     if not _table_exists(ATTEMPTS_TABLE):
-        create_table(ATTEMPTS_TABLE, [(ATTEMPTS_KEY_ATTRIBUTE, "HASH")])
+        create_table(ATTEMPTS_TABLE, [(MESSAGE_KEY_ATTRIBUTE, "HASH")])
     set_environment(
         monkeypatch,
         {

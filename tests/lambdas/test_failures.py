@@ -114,8 +114,8 @@ def test_the_failure_attributes_fit_in_the_room_the_dlq_keeps_for_them() -> None
     from hypothesis import strategies as st
 
     from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES
+    from event_runtime.dead_letter import FAILURE_ATTRIBUTES_MAX_BYTES, failure_attributes
     from localcloud.compat.sqs_event_source import lambda_record
-    from orders_functions.common.dead_letter import FAILURE_ATTRIBUTES_MAX_BYTES, failure_attributes
 
     assert FAILURE_ATTRIBUTES_MAX_BYTES <= DEAD_LETTER_HEADROOM_BYTES
     message = {

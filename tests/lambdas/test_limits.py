@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 from pydantic import TypeAdapter
 
+from event_runtime.errors import PoisonMessageError
 from orders_functions.balance_updater.models import BalanceUpdate
 from orders_functions.common import limits
 from orders_functions.common.bus import order_created_schema
-from orders_functions.common.errors import PoisonMessageError
 from orders_functions.common.events import OrderEvent
 from orders_functions.common.limits import (
     DYNAMODB_MAX_PARTITION_KEY_BYTES,

@@ -574,8 +574,8 @@ def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as
     """The reason named a field spelled with U+FFFE; SQS refused the reason (a message attribute), the DLQ send
     failed every time, and after 8 attempts the message was dead-lettered as 'exhausted' with a false reason.
     (Unknown fields are ignored now, so the reason is made to quote the character here.)"""
-    from orders_functions.common.errors import PoisonMessageError
-    from orders_functions.common.limits import carriable
+    from event_runtime.errors import PoisonMessageError
+    from event_runtime.text import carriable
 
     def refuse_what_sqs_refuses(params: dict[str, Any], **_: Any) -> None:
         for value in (params.get("MessageAttributes") or {}).values():

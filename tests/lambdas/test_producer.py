@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from orders_functions.common.backoff import retry_delay_seconds
+from event_runtime.backoff import retry_delay_seconds
 from orders_functions.common.producer import BatchSendError, MessageProducer, OutgoingMessage
 
 

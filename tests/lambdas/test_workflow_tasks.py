@@ -88,7 +88,7 @@ def test_a_re_run_after_compensation_is_not_approved_without_stock(workflow_tabl
 
 def test_throttling_becomes_the_one_retried_error_name(workflow_table: object) -> None:
     """Defect 5: a DynamoDB throttle surfaced as ClientError, which no Retry of the flow covered."""
-    from orders_functions.common.errors import TransientError
+    from event_runtime.errors import TransientError
 
     fail_calls(handler.store()._table.meta.client, "UpdateItem", times=1)
     with pytest.raises(TransientError, match="ProvisionedThroughputExceeded"):
@@ -106,10 +106,10 @@ def test_the_account_manager_is_assigned_once_and_stays(workflow_table: object) 
     assert item()["account_manager"] == first
 
 
-def test_out_of_stock_orders_cannot_be_reserved(workflow_table: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OUT_OF_STOCK_ORDERS", "o-9,o-1")
+def test_out_of_stock_orders_cannot_be_reserved(workflow_table: object) -> None:
     with pytest.raises(tasks.InventoryUnavailable):
-        handler.reserve_inventory(in_execution("x"), FakeLambdaContext())
+        handler.store().reserve_inventory(ORDER, "x", unavailable=["o-9", "o-1"])
+    assert item() == {}
 
 
 # --- Found by trying to break the claims (a reviewer's tests, kept) ----------------------------------
@@ -130,7 +130,7 @@ def test_a_connection_closed_before_the_response_is_the_one_retried_error_name(w
     compensated an order a retry would have approved."""
     from botocore.exceptions import ConnectionClosedError
 
-    from orders_functions.common.errors import TransientError
+    from event_runtime.errors import TransientError
 
     def drop(**_: object) -> None:
         raise ConnectionClosedError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")

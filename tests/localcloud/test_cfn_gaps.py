@@ -5,7 +5,9 @@ When a "still lacks" test fails after a moto upgrade, moto closed the gap: delet
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import boto3
 import pytest
@@ -20,6 +22,7 @@ from localcloud.compat import (
     cfn_sns_subscription,
     installed,
     kms_cfn_tags,
+    lambda_layer_ref,
 )
 from tests.localcloud.conftest import deploy_template, physical_ids
 
@@ -224,3 +227,30 @@ def test_key_with_cloudformation_tags_is_created() -> None:
     key_id = physical_ids(stack)["Key"]
     assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "team", "TagValue": "orders"}]
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+
+
+def _layer() -> dict[str, object]:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as files:
+        files.writestr("python/shared.py", "VALUE = 1\n")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="assets-bucket")
+    s3.put_object(Bucket="assets-bucket", Key="layer.zip", Body=archive.getvalue())
+    return {
+        "Type": "AWS::Lambda::LayerVersion",
+        "Properties": {"Content": {"S3Bucket": "assets-bucket", "S3Key": "layer.zip"}, "Description": "shared"},
+    }
+
+
+def test_moto_still_has_no_physical_id_for_a_layer_version() -> None:
+    stack = deploy_template({"Layer": _layer()})
+    assert physical_ids(stack)["Layer"] == ""
+
+
+def test_a_layer_version_ref_is_its_version_arn() -> None:
+    with installed(lambda_layer_ref, cfn_change_set_exports):
+        stack = deploy_template({"Layer": _layer()}, {"Arn": {"Value": {"Ref": "Layer"}}})
+        outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
+        physical_id = physical_ids(stack)["Layer"]
+    (layer,) = boto3.client("lambda").list_layers()["Layers"]
+    assert physical_id == outputs[0]["OutputValue"] == layer["LatestMatchingVersion"]["LayerVersionArn"]

@@ -291,3 +291,37 @@ def test_reserved_concurrency_of_one_runs_one_invocation_at_a_time(cloud: LocalC
         runs = _wait_for_runs(cloud, 3)
     assert len(runs) == 3
     assert _most_at_once(runs) == 1
+
+
+def _zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_function_imports_from_its_own_layers_ahead_of_what_the_local_cloud_has_installed(
+    cloud: LocalCloudSettings,
+) -> None:
+    """As Lambda puts /opt/python first: a layer's package shadows the one installed next to the local cloud."""
+    with installed(lambda_runtime, settings=cloud):
+        client = cloud.client("lambda")
+        layer = client.publish_layer_version(
+            LayerName="own",
+            Content={
+                "ZipFile": _zip(
+                    {"python/only_in_layer.py": "VALUE = 'from the layer'\n", "python/event_runtime/__init__.py": ""}
+                )
+            },
+        )["LayerVersionArn"]
+        _create_function(client, "layered", layers=[layer, POWERTOOLS_LAYER])
+        handler = (
+            "import event_runtime, only_in_layer\n"
+            "def handler(event, context):\n"
+            "    return {'value': only_in_layer.VALUE, 'runtime': event_runtime.__file__}\n"
+        )
+        client.update_function_code(FunctionName="layered", ZipFile=_zip({"app.py": handler}))
+        answer = json.loads(client.invoke(FunctionName="layered", Payload=b"{}")["Payload"].read())
+    assert answer["value"] == "from the layer"
+    assert answer["runtime"].startswith(str(cloud.state_dir / "layers"))

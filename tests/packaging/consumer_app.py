@@ -6,6 +6,7 @@ repository is importable; it prints where event_constructs came from and the sta
 
 import json
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
@@ -15,6 +16,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 
 import event_constructs
+import event_runtime
 from event_constructs import (
     EventQueue,
     EventRouter,
@@ -86,10 +88,16 @@ def main(outdir: str) -> None:
         refused = len(error.problems)
 
     assembly = app.synth()
+    resources = assembly.get_stack_by_name("ConsumerApp").template["Resources"]
+    (runtime_layer,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"]
+    asset_hash = runtime_layer["Properties"]["Content"]["S3Key"].removesuffix(".zip")
+    layer_dir = Path(assembly.directory) / f"asset.{asset_hash}"
     print(
         json.dumps(
             {
                 "event_constructs": event_constructs.__file__,
+                "event_runtime": event_runtime.__file__,
+                "runtime_layer_holds": next(str(path.relative_to(layer_dir)) for path in layer_dir.rglob("batch.py")),
                 "version": event_constructs.__version__,
                 "stacks": [s.stack_name for s in assembly.stacks],
                 "resources": len(assembly.get_stack_by_name("ConsumerApp").template["Resources"]),

@@ -39,9 +39,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from orders_functions.common.errors import PoisonMessageError
+from event_runtime.errors import PoisonMessageError
+from event_runtime.text import carriable
 from orders_functions.common.events import NotHandledHere
-from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX, carriable
+from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX
 from orders_functions.order_processor.handler import entry_correlation_id
 from orders_functions.order_processor.service import parse_order_message
 from tests.cdk_app import SynthesizedApp

@@ -51,11 +51,11 @@ from moto.sqs import models as sqs_models
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
+from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
 from localcloud.compat import sqs_fifo_redelivery_order
 from localcloud.compat.events_input_transformer import render
 from localcloud.compat.sqs_event_source import lambda_record
 from localcloud.settings import LocalCloudSettings
-from orders_functions.common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
 from orders_functions.common.limits import (
     EVENT_ID_SEPARATOR,
     EVENT_TYPE_PATTERN,

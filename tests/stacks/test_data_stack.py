@@ -8,7 +8,7 @@ from tests.cdk_app import SynthesizedApp
 
 
 def test_the_attempts_table_has_the_keys_the_handlers_use_and_expires_its_items(dev_app: SynthesizedApp) -> None:
-    from orders_functions.common.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+    from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
 
     dev_app.template("OrdersData").has_resource_properties(
         "AWS::DynamoDB::GlobalTable",

@@ -18,6 +18,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -26,7 +27,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
-from orders_functions.common.errors import TransientError as OrdersTransientError
+from event_runtime.errors import TransientError as OrdersTransientError
 from orders_functions.workflow import tasks
 from tests.cdk_app import SynthesizedApp
 from tests.lambdas.conftest import create_table
@@ -332,7 +333,7 @@ def test_a_replay_after_the_credit_limit_was_raised_does_not_approve_a_refused_o
     """A refusal recorded nothing: after a deploy raised the limit, replaying the archive approved the order."""
     first, _ = flow.run({**ORDER, "amount": 40000}, "first")
     assert (first["status"], first["error"]) == ("FAILED", "CreditLimitExceeded")
-    monkeypatch.setattr(tasks, "DEFAULT_CREDIT_LIMIT", "60000")  # the deploy
+    monkeypatch.setattr(tasks, "DEFAULT_CREDIT_LIMIT", Decimal("60000"))  # the deploy
     replay, entered = flow.run({**ORDER, "amount": 40000}, "archive-replay")
     assert (replay["status"], entered[-1]) == ("SUCCEEDED", "Already handled")
     assert "Approved" not in entered

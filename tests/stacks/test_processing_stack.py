@@ -187,7 +187,10 @@ def test_consumer_functions(dev_app: SynthesizedApp, handler: str, variables: se
     assert function["TracingConfig"] == {"Mode": "Active"}
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["Timeout"] == 30
-    *_, account, layer = function["Layers"][0]["Fn::Join"][1]
+    (powertools,) = [layer for layer in function["Layers"] if "Fn::Join" in layer]
+    (runtime,) = [layer for layer in function["Layers"] if "Ref" in layer]  # the library's runtime half
+    assert runtime["Ref"].startswith("EventRuntimeLayer")
+    *_, account, layer = powertools["Fn::Join"][1]
     assert account == {"Fn::FindInMap": ["PowertoolsLayerMap", {"Ref": "AWS::Region"}, "account"]}  # per partition
     assert layer == f":layer:AWSLambdaPowertoolsPythonV3-python314-arm64:{POWERTOOLS_LAYER_VERSION}"
     expected = {

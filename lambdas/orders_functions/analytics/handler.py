@@ -2,30 +2,29 @@
 
 Poison records (not JSON, no event) go to the DLQ with the reason. Every other record is one
 object write of its own (:mod:`orders_functions.analytics.service`), settled by
-:class:`orders_functions.common.failures.FailurePolicy` like any consumer's record: a failed write is
+:class:`event_runtime.failures.FailurePolicy` like any consumer's record: a failed write is
 retried with backoff or, on its last attempt, dead-lettered with the reason, and the rest of
 the batch is unaffected.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from event_runtime.batch import process_batch
+from event_runtime.failures import FailurePolicy
 from orders_functions.analytics.service import DataLake
-from orders_functions.common.failures import FailurePolicy
+from orders_functions.analytics.settings import AnalyticsSettings
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @dataclass
@@ -45,11 +44,11 @@ class Runtime:
 @cache
 def runtime() -> Runtime:
     return Runtime(
-        lake=DataLake(boto3.client("s3"), os.environ["DATA_LAKE_BUCKET"]),
+        lake=DataLake(boto3.client("s3"), AnalyticsSettings.from_environment().data_lake_bucket),
         failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
     )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=runtime().handle, processor=processor, context=context)
+    return process_batch(event, context, runtime().handle, fifo=runtime().failures.fifo)

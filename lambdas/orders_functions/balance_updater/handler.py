@@ -8,26 +8,22 @@ high-throughput mode useful without breaking any account's order.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from event_runtime.batch import process_batch
+from event_runtime.failures import FailurePolicy
 from orders_functions.balance_updater.service import BalanceLedger, parse_balance_update
-from orders_functions.common.failures import FailurePolicy
+from orders_functions.balance_updater.settings import BalanceUpdaterSettings
 
 logger = Logger()
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-# Report failures per record (batchItemFailures) even when every record of a batch fails, as the
-# other consumers do: raising would turn a routine retry into an invocation error (and an alarm).
-processor.raise_on_entire_batch_failure = False
 
 
 @dataclass
@@ -58,7 +54,7 @@ class Runtime:
 @cache
 def runtime() -> Runtime:
     built = Runtime(
-        ledger=BalanceLedger(boto3.client("dynamodb"), os.environ["BALANCES_TABLE"]),
+        ledger=BalanceLedger(boto3.client("dynamodb"), BalanceUpdaterSettings.from_environment().balances_table),
         failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
     )
     built.failures.already_done = built.already_applied
@@ -67,4 +63,4 @@ def runtime() -> Runtime:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=runtime().handle, processor=processor, context=context)
+    return process_batch(event, context, runtime().handle, fifo=runtime().failures.fifo)

@@ -22,8 +22,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from event_runtime.errors import PoisonMessageError, TransientError
 from orders_functions.balance_updater.models import BalanceUpdate
-from orders_functions.common.errors import PoisonMessageError, TransientError, describe_validation_error
+from orders_functions.common.errors import describe_validation_error
 from orders_functions.common.readers import json_object
 
 BALANCE_ENTRY = "BALANCE"

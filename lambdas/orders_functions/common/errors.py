@@ -1,14 +1,10 @@
-"""How a handler classifies a failed message."""
+"""The app's own failure kinds, on top of :mod:`event_runtime.errors` (poison, transient)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
-
-
-class PoisonMessageError(Exception):
-    """The message can never succeed (bad JSON, schema violation): dead-letter it now, with the reason."""
+from event_runtime.errors import PoisonMessageError
 
 
 class PayloadTooLargeError(PoisonMessageError, ValueError):
@@ -16,41 +12,6 @@ class PayloadTooLargeError(PoisonMessageError, ValueError):
 
     A PoisonMessageError, so a consumer whose output is refused dead-letters its input at once, with this reason.
     """
-
-
-class TransientError(Exception):
-    """A failure that may pass if the message is retried later (throttling, timeouts, an order not yet seen)."""
-
-
-RETRYABLE_AWS_ERROR_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "InternalFailure",
-        "InternalException",
-        "SlowDown",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "LimitExceededException",
-    }
-)
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for errors worth retrying with backoff.
-
-    Besides the retryable error codes, every failure to reach or hear the service once botocore's own
-    retries are spent: connection errors and HTTP client errors (a read timeout, a connection closed
-    before the response, a response stream cut off).
-    """
-    if isinstance(error, TransientError | ConnectionError | HTTPClientError):
-        return True
-    if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code") in RETRYABLE_AWS_ERROR_CODES
-    return False
 
 
 def describe_validation_error(error: Any, limit: int = 5) -> str:

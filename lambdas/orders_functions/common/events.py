@@ -21,7 +21,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, PlainSerializer, TypeAdapter, ValidationError
 
-from orders_functions.common.errors import PoisonMessageError, describe_validation_error
+from event_runtime.errors import PoisonMessageError
+from orders_functions.common.errors import describe_validation_error
 from orders_functions.common.limits import (
     MONEY_NUMBER_READER_RULE,
     ORDER_EVENT_TYPES,

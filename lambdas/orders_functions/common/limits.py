@@ -33,6 +33,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from event_runtime.text import carriable
+
 #: Identifiers that enter the system: order, customer (account), update, SKU ids.
 IDENTIFIER_MAX_LENGTH: Final = 64
 IDENTIFIER_PATTERN: Final = r"^[A-Za-z0-9_.:-]+$"
@@ -95,44 +97,9 @@ DYNAMODB_MAX_PARTITION_KEY_BYTES: Final = 2048
 DYNAMODB_MAX_SORT_KEY_BYTES: Final = 1024
 
 
-#: The characters SQS and SNS carry in a message body or attribute value (anything else is refused:
-#: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
-_CARRIABLE = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
-
-
 def _cents(amount: Decimal) -> Decimal:
     cents = amount.quantize(CENTS)
     return cents.copy_abs() if cents.is_zero() else cents  # "-0" is 0.00, not -0.00
-
-
-def escape_uncarriable(text: str) -> str:
-    r"""``text`` with every character SQS and SNS cannot carry written as ``\uXXXX`` (for reasons and logs).
-
-    >>> escape_uncarriable("field \ufffe is not allowed")
-    'field \\ufffe is not allowed'
-    """
-    if _CARRIABLE.fullmatch(text):
-        return text
-    return "".join(char if _CARRIABLE.fullmatch(char) else f"\\u{ord(char):04x}" for char in text)
-
-
-def carriable(text: str) -> str:
-    """``text``, if SQS and SNS can carry every character of it; else ValueError naming the first that they cannot.
-
-    A JSON body may spell any code point as an escape (``"\\ufffe"``); decoded, it must still fit in the
-    messages the system sends on.
-
-    >>> carriable("Grüße, 注文 🚚")
-    'Grüße, 注文 🚚'
-    >>> carriable("bad \ufffe")
-    Traceback (most recent call last):
-    ...
-    ValueError: contains U+FFFE, which SQS and SNS cannot carry
-    """
-    if _CARRIABLE.fullmatch(text):
-        return text
-    bad = next(char for char in text if not _CARRIABLE.fullmatch(char))
-    raise ValueError(f"contains U+{ord(bad):04X}, which SQS and SNS cannot carry")
 
 
 def iso_timestamp(text: str) -> str:

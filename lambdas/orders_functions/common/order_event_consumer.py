@@ -14,8 +14,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from event_runtime.failures import FailurePolicy
 from orders_functions.common.events import NotHandledHere, OrderEvent, parse_order_event
-from orders_functions.common.failures import FailurePolicy
 from orders_functions.common.limits import ORDER_EVENT_TYPES
 from orders_functions.common.readers import METRICS_NAMESPACE, count, count_unhandled
 

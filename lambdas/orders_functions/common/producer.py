@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from orders_functions.common.backoff import retry_delay_seconds
+from event_runtime.backoff import retry_delay_seconds
 from orders_functions.common.errors import PayloadTooLargeError
 
 SQS_MAX_BATCH_ENTRIES = 10

@@ -14,7 +14,7 @@ Example:
     >>> event_type_of({"event_type": "Order Shipped"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    orders_functions.common.errors.PoisonMessageError: event_type: 'Order Shipped' is not an event type (...)
+    event_runtime.errors.PoisonMessageError: event_type: 'Order Shipped' is not an event type (...)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel
 
-from orders_functions.common.errors import PoisonMessageError
+from event_runtime.errors import PoisonMessageError
 from orders_functions.common.limits import EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN
 
 #: The CloudWatch namespace of the app's own metrics (Powertools Metrics, embedded metric format).

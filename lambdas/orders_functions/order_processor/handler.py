@@ -5,13 +5,12 @@ in the order's item once, then announce what the stored order has not announced 
 to the ``order-events`` topic, and the order.created event to the ``orders`` bus, each marked in
 the item once it is out. A duplicate of any age finds its fact stored and its events marked, and
 does nothing; a redelivery after a crash announces only what is still pending, with the same
-event ids. Failures are settled by :class:`orders_functions.common.failures.FailurePolicy`; the batch
+event ids. Failures are settled by :class:`event_runtime.failures.FailurePolicy`; the batch
 reports partial failures, so the rest of a batch is never lost or redone.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -19,16 +18,16 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter, ValidationError
 
+from event_runtime.batch import process_batch
+from event_runtime.errors import PoisonMessageError
+from event_runtime.failures import FailurePolicy
 from orders_functions.common.bus import BusPublisher
-from orders_functions.common.errors import PoisonMessageError
 from orders_functions.common.events import NotHandledHere, OrderEventPublisher
-from orders_functions.common.failures import FailurePolicy
 from orders_functions.common.limits import CorrelationId
 from orders_functions.common.readers import METRICS_NAMESPACE, count_unhandled, note_unknown_fields
 from orders_functions.order_processor.service import (
@@ -39,11 +38,11 @@ from orders_functions.order_processor.service import (
     pending,
     read_order_message,
 )
+from orders_functions.order_processor.settings import OrderProcessorSettings
 
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 # Every failure is reported per record (batchItemFailures), even when all records of a batch fail.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 CORRELATION_ATTRIBUTE = "correlation_id"
 
@@ -116,14 +115,15 @@ class Runtime:
 @cache
 def runtime() -> Runtime:
     """Clients and configuration, built on first use (so tests can set the environment first)."""
+    settings = OrderProcessorSettings.from_environment()
     return Runtime(
-        store=OrderStore(boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])),
-        publisher=OrderEventPublisher(boto3.client("sns"), os.environ["ORDER_EVENTS_TOPIC_ARN"]),
-        bus=BusPublisher(boto3.client("events"), os.environ["ORDERS_BUS_NAME"]),
+        store=OrderStore(boto3.resource("dynamodb").Table(settings.orders_table)),
+        publisher=OrderEventPublisher(boto3.client("sns"), settings.order_events_topic_arn),
+        bus=BusPublisher(boto3.client("events"), settings.orders_bus_name),
         failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
     )
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=runtime().handle, processor=processor, context=context)
+    return process_batch(event, context, runtime().handle, fifo=runtime().failures.fifo)

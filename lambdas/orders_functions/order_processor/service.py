@@ -40,7 +40,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from orders_functions.common.errors import PoisonMessageError, TransientError, describe_validation_error
+from event_runtime.errors import PoisonMessageError, TransientError
+from orders_functions.common.errors import describe_validation_error
 from orders_functions.common.events import NotHandledHere, OrderEvent
 from orders_functions.common.limits import MAX_UPDATES_PER_ORDER, order_event_id
 from orders_functions.common.readers import event_type_of

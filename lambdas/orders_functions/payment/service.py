@@ -35,7 +35,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from orders_functions.common.errors import PoisonMessageError, TransientError
+from event_runtime.errors import PoisonMessageError, TransientError
 from orders_functions.common.events import OrderEvent
 from orders_functions.common.limits import charge_transaction_id, refund_transaction_id, transaction_description
 from orders_functions.common.producer import MessageProducer

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_functions.replay.replayer import ArchiveReplayer, ReplayProgress
+from orders_functions.replay.settings import ReplaySettings
 
 logger = Logger()
 
@@ -26,9 +26,10 @@ def _log(progress: ReplayProgress) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     replayer = ArchiveReplayer(boto3.client("events"), on_progress=_log)
     deadline = max(1.0, context.get_remaining_time_in_millis() / 1000 - 30)
+    settings = ReplaySettings.from_environment()
     progress = replayer.replay(
-        os.environ["ARCHIVE_ARN"],
-        os.environ["BUS_ARN"],
+        settings.archive_arn,
+        settings.bus_arn,
         datetime.fromisoformat(event["start"]),
         datetime.fromisoformat(event["end"]),
         name=event.get("name"),

@@ -3,16 +3,14 @@
 The pure tasks receive the state's input (the flow's order). The tasks that write receive
 ``{"order": <the state's input>, "execution_id": <$$.Execution.Id>}``, so each execution can tell
 its own reservation from another execution's. Every task turns throttling and other transient
-AWS errors into :class:`~orders_functions.common.errors.TransientError`, the one error name the flow
+AWS errors into :class:`~event_runtime.errors.TransientError`, the one error name the flow
 retries for them; the state machine places each result in the state (``ResultPath``).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -20,8 +18,9 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders_functions.common.errors import TransientError, is_transient
+from event_runtime.errors import TransientError, is_transient
 from orders_functions.workflow import tasks
+from orders_functions.workflow.settings import WorkflowSettings
 
 logger = Logger()
 
@@ -30,7 +29,7 @@ Task = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 @cache
 def store() -> tasks.WorkflowStore:
-    return tasks.WorkflowStore(boto3.resource("dynamodb").Table(os.environ["WORKFLOW_TABLE"]))
+    return tasks.WorkflowStore(boto3.resource("dynamodb").Table(WorkflowSettings.from_environment().workflow_table))
 
 
 def task(function: Task) -> Task:
@@ -71,14 +70,13 @@ def screen_for_fraud(event: dict[str, Any], context: LambdaContext) -> dict[str,
 
 @task
 def check_credit_limit(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return tasks.check_credit_limit(event, Decimal(os.environ.get("CREDIT_LIMIT", tasks.DEFAULT_CREDIT_LIMIT)))
+    return tasks.check_credit_limit(event, tasks.DEFAULT_CREDIT_LIMIT)
 
 
 @task
 def reserve_inventory(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     order, execution_id = _order_and_execution(event)
-    unavailable = [o for o in os.environ.get("OUT_OF_STOCK_ORDERS", "").split(",") if o]
-    return store().reserve_inventory(order, execution_id, unavailable)
+    return store().reserve_inventory(order, execution_id)
 
 
 @task

@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
-from orders_functions.common.errors import TransientError
+from event_runtime.errors import TransientError
 from orders_functions.common.limits import CorrelationId, Identifier
 
 #: Above this amount an order is refused as likely fraud; above REVIEW it is flagged.

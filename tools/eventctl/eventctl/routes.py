@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from event_routing.eventbridge import event_pattern_problems, matches_event_pattern
 from event_routing.sns import filter_policy_problems, matches_filter_policy
+from event_runtime.errors import PoisonMessageError
 from eventctl.errors import EventctlError
 from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE, OrderCreatedDetail
-from orders_functions.common.errors import PoisonMessageError
 from orders_functions.common.events import Delivery, OrderEvent, completed, message_attributes
 from orders_functions.common.limits import ORDER_EVENT_TYPES
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from orders_functions.common.attempts import receive_count
-from orders_functions.common.limits import escape_uncarriable
+from event_runtime.attempts import receive_count
+from event_runtime.text import escape_uncarriable
 
 SQS_MAX_MESSAGE_ATTRIBUTES = 10
 #: The reason's UTF-8 bytes at most (cut at a character boundary).

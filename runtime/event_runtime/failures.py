@@ -4,7 +4,7 @@
 - Any other failure stays on the queue for a retry, and its visibility timeout is extended
   with capped exponential backoff (10 s, 20 s, 40 s, ... up to 900 s), so a struggling
   downstream is not hammered.
-- Attempts are counted apart from receives (:mod:`orders_functions.common.attempts`): a record that was
+- Attempts are counted apart from receives (:mod:`event_runtime.attempts`): a record that was
   received but not tried (held back behind its FIFO group, cut off by a timeout) keeps its
   attempts. On the last attempt (``MAX_ATTEMPTS``) the record is dead-lettered by the handler,
   with the last error as the reason. A record whose attempts ran out without a result (the
@@ -21,7 +21,6 @@ raised: the record stays on its queue and nothing is lost.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -29,7 +28,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from orders_functions.common.attempts import (
+from event_runtime.attempts import (
     Attempt,
     AttemptCounter,
     DynamoDBAttempts,
@@ -37,9 +36,10 @@ from orders_functions.common.attempts import (
     describe_error,
     receive_count,
 )
-from orders_functions.common.backoff import retry_delay_seconds
-from orders_functions.common.dead_letter import dead_letter
-from orders_functions.common.errors import PoisonMessageError, is_transient
+from event_runtime.backoff import retry_delay_seconds
+from event_runtime.dead_letter import dead_letter
+from event_runtime.environment import ConsumerSettings
+from event_runtime.errors import PoisonMessageError, is_transient
 
 T = TypeVar("T")
 
@@ -73,28 +73,34 @@ class FailurePolicy:
         logger: Logger,
         dynamodb_client: Any = None,
         already_done: Callable[[SQSRecord], bool] | None = None,
+        settings: ConsumerSettings | None = None,
     ) -> FailurePolicy:
-        """Read what QueueConsumer sets: QUEUE_URL, DEAD_LETTER_QUEUE_URL, MAX_ATTEMPTS, MAX_RECEIVE_COUNT and
-        ATTEMPTS_TABLE. Without ATTEMPTS_TABLE every receive counts as an attempt.
+        """The policy QueueConsumer configured (:class:`~event_runtime.environment.ConsumerSettings`, read from
+        the environment unless given). Without an attempts table every receive counts as an attempt.
         """
+        settings = settings or ConsumerSettings.from_environment()
         attempts: AttemptCounter = ReceiveCountAttempts()
-        table = os.environ.get("ATTEMPTS_TABLE")
-        if table:
+        if settings.attempts_table:
             if dynamodb_client is None:
                 import boto3
 
                 dynamodb_client = boto3.client("dynamodb")
-            attempts = DynamoDBAttempts(dynamodb_client, table)
+            attempts = DynamoDBAttempts(dynamodb_client, settings.attempts_table)
         return cls(
             sqs_client=sqs_client,
-            queue_url=os.environ["QUEUE_URL"],
-            dead_letter_queue_url=os.environ["DEAD_LETTER_QUEUE_URL"],
-            max_attempts=int(os.environ["MAX_ATTEMPTS"]),
+            queue_url=settings.queue_url,
+            dead_letter_queue_url=settings.dead_letter_queue_url,
+            max_attempts=settings.max_attempts,
             logger=logger,
             attempts=attempts,
-            max_receive_count=int(os.environ["MAX_RECEIVE_COUNT"]) if os.environ.get("MAX_RECEIVE_COUNT") else None,
+            max_receive_count=settings.max_receive_count,
             already_done=already_done,
         )
+
+    @property
+    def fifo(self) -> bool:
+        """Whether the policy's queue is a FIFO queue (a batch of it must keep each group's order)."""
+        return self.queue_url.endswith(".fifo")
 
     def run(self, record: SQSRecord, process: Callable[[SQSRecord], T]) -> T | None:
         """``process(record)`` as one counted attempt; on failure settle the record or re-raise for a retry.

@@ -1,0 +1,100 @@
+"""Typed settings of a function, read from its environment: each variable named once, read strictly.
+
+A settings class is a frozen dataclass whose fields say which variable holds them
+(:func:`variable`). The stack that builds the function writes the environment with
+:meth:`FunctionSettings.to_environment`; the handler reads it with
+:meth:`FunctionSettings.from_environment`, which fails fast, naming every missing or malformed
+variable at once: no silent defaults. Types: ``str`` (not blank), ``int`` (a whole number, at
+least ``minimum``), ``Decimal``; ``| None`` with ``optional=True`` for a variable that may be absent.
+
+Example:
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class PaymentSettings(FunctionSettings):
+    ...     payments_table: str = variable("PAYMENTS_TABLE")
+    ...     batch_limit: int = variable("BATCH_LIMIT", minimum=1)
+    >>> PaymentSettings(payments_table="payments", batch_limit=10).to_environment()
+    {'PAYMENTS_TABLE': 'payments', 'BATCH_LIMIT': '10'}
+    >>> PaymentSettings.from_environment({"PAYMENTS_TABLE": "payments", "BATCH_LIMIT": "10", "OTHER": "x"})
+    PaymentSettings(payments_table='payments', batch_limit=10)
+    >>> PaymentSettings.from_environment({"BATCH_LIMIT": "0"})
+    Traceback (most recent call last):
+    ...
+    event_runtime.settings.SettingsError: PaymentSettings: PAYMENTS_TABLE is missing; \
+BATCH_LIMIT must be a whole number from 1, not '0'
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from collections.abc import Mapping
+from dataclasses import MISSING, field, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any, Self
+
+
+class SettingsError(ValueError):
+    """A function's environment lacks a variable its settings need, or holds a malformed one."""
+
+
+def variable(name: str, *, optional: bool = False, minimum: int = 0) -> Any:
+    """A settings field held in the variable ``name`` (``optional``: may be absent, then None)."""
+    return field(default=None if optional else MISSING, metadata={"variable": name, "minimum": minimum})
+
+
+class FunctionSettings:
+    """Base of a function's settings classes (frozen dataclasses whose fields are :func:`variable`)."""
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Field name -> variable name, in field order."""
+        return {f.name: f.metadata["variable"] for f in fields(cls)}  # type: ignore[arg-type]
+
+    def to_environment(self) -> dict[str, str]:
+        """The variables, as a stack sets them (values may be CloudFormation tokens); absent optionals left out."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {self.variables()[name]: str(value) for name, value in values.items() if value is not None}
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str] | None = None) -> Self:
+        """The settings in ``environment`` (default: this process's); :class:`SettingsError` names each problem."""
+        environment = os.environ if environment is None else environment
+        hints = typing.get_type_hints(cls)
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for spec in fields(cls):  # type: ignore[arg-type]
+            name, raw = spec.metadata["variable"], environment.get(spec.metadata["variable"])
+            optional = spec.default is None
+            if raw is None or not raw.strip():
+                if not optional:
+                    problems.append(f"{name} is missing")
+                values[spec.name] = None
+                continue
+            values[spec.name] = _parse(name, raw, _base_type(hints[spec.name]), spec.metadata["minimum"], problems)
+        if problems:
+            raise SettingsError(f"{cls.__name__}: " + "; ".join(problems))
+        return cls(**values)
+
+
+def _base_type(hint: Any) -> type:
+    arguments = [a for a in typing.get_args(hint) if a is not type(None)]
+    return arguments[0] if arguments else hint
+
+
+def _parse(name: str, raw: str, kind: type, minimum: int, problems: list[str]) -> Any:
+    if kind is int:
+        if not raw.isdigit() or int(raw) < minimum:
+            problems.append(f"{name} must be a whole number from {minimum}, not {raw!r}")
+            return None
+        return int(raw)
+    if kind is Decimal:
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            problems.append(f"{name} must be a decimal number, not {raw!r}")
+            return None
+        return number
+    return raw
