@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 from aws_cdk import Aws, RemovalPolicy
@@ -18,6 +19,8 @@ from event_constructs import AlarmThresholds
 DEFAULT_STAGE = "dev"
 #: The keys of ``alarms`` in cdk.json: the fields of the library's AlarmThresholds, each a whole number >= 1.
 ALARM_KEYS = tuple(field.name for field in fields(AlarmThresholds))
+#: SQS's limits for a redrive policy's maxReceiveCount.
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ class StageConfig:
     dead_letter_retention_days: int
     #: cdk.json's ``alarms``, whose keys are the fields of the library's AlarmThresholds.
     alarms: AlarmThresholds
+    #: Each queue's redrive limit (maxReceiveCount: receives before SQS moves a message to the DLQ), by queue
+    #: name (``.fifo`` included); every queue of the app has one.
+    max_receive_count: Mapping[str, int]
     #: Names (patterns with ``*``) of the roles that send orders to order-processing: the only principals, with
     #: the operators, whose writes the entry queue accepts.
     order_producers: tuple[str, ...] = ()
@@ -60,8 +66,8 @@ _LOG_RETENTION = {
 }
 
 
-def load_stage_config(scope: Construct) -> StageConfig:
-    """The settings of the stage named by the ``stage`` context value.
+def load_stage_config(scope: Construct, *, queue_names: Sequence[str]) -> StageConfig:
+    """The settings of the stage named by the ``stage`` context value, for an app whose queues are ``queue_names``.
 
     Raises ValueError naming every problem with the stage's settings at once.
     """
@@ -81,6 +87,10 @@ def load_stage_config(scope: Construct) -> StageConfig:
         if not isinstance(names, list) or not all(isinstance(n, str) and _ROLE_NAME.fullmatch(n) for n in names):
             problems.append(f"{key} must be a list of IAM role names (letters, digits, +=,.@_- and * for any run)")
     problems += _whole_numbers_problems(raw, "alarms", ALARM_KEYS, lowest=1)
+    lowest, highest = MAX_RECEIVE_COUNT_RANGE
+    problems += _whole_numbers_problems(
+        raw, "max_receive_count", queue_names, lowest=lowest, highest=highest, limits="SQS's limits"
+    )
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
         lines = "\n".join(f"  - {problem}" for problem in problems)
@@ -93,17 +103,24 @@ def load_stage_config(scope: Construct) -> StageConfig:
         queue_retention_days=int(raw["queue_retention_days"]),
         dead_letter_retention_days=int(raw["dead_letter_retention_days"]),
         alarms=AlarmThresholds(**raw["alarms"]),
+        max_receive_count=MappingProxyType(dict(raw["max_receive_count"])),
         order_producers=tuple(raw.get("order_producers", [])),
         operators=tuple(raw.get("operators", [])),
     )
 
 
 def _whole_numbers_problems(
-    raw: dict[str, Any], section: str, accepted: Sequence[str], *, lowest: int, highest: int | None = None
+    raw: dict[str, Any],
+    section: str,
+    accepted: Sequence[str],
+    *,
+    lowest: int,
+    highest: int | None = None,
+    limits: str | None = None,
 ) -> list[str]:
     """What is wrong with ``raw[section]``, a map that must have exactly the keys ``accepted``, each a whole
-    number from ``lowest`` to ``highest`` (or more, with no ``highest``); each problem names the key, and a
-    problem with the keys names the accepted ones."""
+    number from ``lowest`` to ``highest`` (or more, with no ``highest``; ``limits`` says whose they are); each
+    problem names the key, and a problem with the keys names the accepted ones."""
     accepted_keys = f"{section} takes exactly these keys: {', '.join(accepted)}"
     value = raw.get(section)
     if not isinstance(value, dict):
@@ -118,6 +135,8 @@ def _whole_numbers_problems(
     if missing:
         problems.append(f"{section} lacks the {_keys(missing)} {', '.join(missing)}; {accepted_keys}")
     allowed = f"from {lowest} to {highest}" if highest is not None else f"of {lowest} or more"
+    if limits is not None:
+        allowed += f" ({limits})"
     for key in accepted:
         number = value.get(key)
         if key in value and not (
