@@ -3,8 +3,9 @@
 A prop left unset takes its value from here, and nowhere else: change a default by changing one
 line below. Each field names the props (``Owner.prop``) it is the default of; each of those props'
 docstrings gives it as ``Default: <text>``, in the words of :func:`describe`; and
-:func:`markdown_table` renders all of them as a table. The tests hold these to each other and to
-what a construct built without the prop synthesizes.
+:func:`markdown_table` renders all of them as the table in the README (``python -m event_constructs
+defaults`` prints it, ``--write README.md`` rewrites the README's copy). The tests hold the three
+to each other and to what a construct built without the prop synthesizes.
 
 The alarm thresholds are the field defaults of :class:`~event_constructs.monitoring.AlarmThresholds`
 itself (a frozen group of its own); the table shows them too.
@@ -31,6 +32,12 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+
+#: Where the README holds the generated table.
+TABLE_START = "<!-- defaults:start -->"
+TABLE_END = "<!-- defaults:end -->"
+#: The command that prints the table; with ``--write FILE`` it rewrites the table between the markers of FILE.
+COMMAND = "python -m event_constructs defaults"
 
 
 def default_of(*props: str, text: str | None = None, unset: str | None = None) -> dict[str, Any]:
@@ -232,9 +239,20 @@ def _rows_of(name: str, group: Any) -> Iterator[Row]:
 
 
 def markdown_table() -> str:
-    """The table of defaults, in Markdown."""
+    """The README's table of defaults (without the markers around it)."""
     lines = ["| construct | prop | default | set in `event_constructs.` |", "|---|---|---|---|"]
     for row in rows():
         owners = ", ".join(f"`{owner}`" for owner in row.owners)
         lines.append(f"| {owners} | `{row.prop}` | {row.text} | `{row.where}` |")
     return "\n".join(lines) + "\n"
+
+
+def with_table(document: str) -> str:
+    """``document`` (a Markdown file's text) with the table between its markers replaced by the current one.
+
+    Raises ValueError when the markers are missing.
+    """
+    start, end = document.find(TABLE_START), document.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {TABLE_START} ... {TABLE_END} markers to put the table of defaults between")
+    return f"{document[: start + len(TABLE_START)]}\n{markdown_table()}{document[end:]}"

@@ -1,5 +1,5 @@
-"""The defaults of event_constructs: set once (event_constructs.defaults), and said alike in its table, in each
-prop's docstring, and in what a construct built without the prop synthesizes."""
+"""The defaults of event_constructs: set once (event_constructs.defaults), and said three times, all alike:
+in the README's table, in each prop's docstring, and in what a construct built without the prop synthesizes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -33,16 +34,53 @@ from event_constructs import (
     powertools_layer_arn,
     rotating_key,
 )
-from event_constructs.defaults import CONSUMER, FUNCTION, QUEUE, Row, markdown_table, rows
+from event_constructs.__main__ import main
+from event_constructs.defaults import (
+    COMMAND,
+    CONSUMER,
+    FUNCTION,
+    QUEUE,
+    TABLE_END,
+    TABLE_START,
+    Row,
+    markdown_table,
+    rows,
+    with_table,
+)
 from event_constructs.queue_consumer import VISIBILITY_TO_TIMEOUT_RATIO
 
+README = Path(__file__).resolve().parents[2] / "README.md"
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {'batchItemFailures': []}\n")
 ALL_ROWS = list(rows())
 #: Every prop some row is the default of, as ``Owner.prop``.
 DEFAULTED = [(row, prop) for row in ALL_ROWS for prop in row.props]
 
 
-# --- the table -------------------------------------------------------------------------------------------------
+# --- the README's table ------------------------------------------------------------------------------------------
+
+
+def test_the_readmes_table_of_defaults_is_the_one_the_code_renders() -> None:
+    readme = README.read_text()
+    assert readme.count(TABLE_START) == 1 and readme.count(TABLE_END) == 1, "the README lost its table's markers"
+    assert with_table(readme) == readme, (
+        f"README.md's table of defaults differs from the code; rewrite it with `{COMMAND} --write README.md`"
+    )
+
+
+def test_the_command_prints_the_table_and_rewrites_only_what_is_between_the_markers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["defaults"]) == 0
+    assert capsys.readouterr().out == markdown_table()
+    document = tmp_path / "doc.md"
+    document.write_text(f"# Title\n\nBefore.\n\n{TABLE_START}\n| stale |\n{TABLE_END}\n\nAfter.\n")
+    assert main(["defaults", "--write", str(document)]) == 0
+    assert document.read_text() == f"# Title\n\nBefore.\n\n{TABLE_START}\n{markdown_table()}{TABLE_END}\n\nAfter.\n"
+    assert main(["defaults", "--write", str(document)]) == 0
+    assert "is current" in capsys.readouterr().out
+    document.write_text("# No markers\n")
+    assert main(["defaults", "--write", str(document)]) == 1
+    assert "no <!-- defaults:start --> ... <!-- defaults:end --> markers" in capsys.readouterr().err
 
 
 def test_the_table_has_a_row_per_default_with_one_prop_name_each() -> None:
