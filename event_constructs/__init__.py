@@ -1,5 +1,5 @@
 """Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers,
-SNS fan-out, and EventBridge routing.
+SNS fan-out, and EventBridge routing. Their defaults are in :mod:`event_constructs.defaults`.
 
 Example:
     >>> import aws_cdk as cdk

@@ -22,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
+from event_constructs.defaults import EVERY_CONSTRUCT, QUEUE
 from event_constructs.writers import WritersOnly, restrict
 
 FIFO_SUFFIX = ".fifo"
@@ -129,6 +130,25 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
     - FIFO: content-based deduplication, deduplication scope, and ``high_throughput``
       (per-message-group deduplication and throughput) as one flag.
 
+    Args:
+        queue_name: the work queue's name; the DLQ's is derived from it (``<name>-dlq``), and a FIFO
+            queue's names get ``.fifo``. Default: a unique name derived from the construct's path.
+        fifo: a FIFO queue with a FIFO DLQ. Default: False.
+        visibility_timeout: how long a received message stays hidden from other receivers; at least
+            6 x the timeout of a Lambda consumer. Default: 30 seconds.
+        retention_period: how long the work queue keeps a message (60 s to 14 days). Default: 4 days.
+        dead_letter_retention_period: how long the DLQ keeps a message; longer than
+            ``retention_period``. Default: 14 days.
+        max_receive_count: receives before SQS moves a message to the DLQ (1 to 1000; a Lambda
+            consumer needs at least 5). Default: 5.
+        encryption_key: a customer-managed KMS key that encrypts both queues. Default: none: SQS-managed SSE.
+        content_based_deduplication: FIFO only: deduplicate on a hash of the body. Default: False.
+        deduplication_scope: FIFO only: deduplicate per queue or per message group. Default: none:
+            SQS's (per queue), or per message group with ``high_throughput``.
+        high_throughput: FIFO only: deduplication and throughput per message group. Default: False.
+        receive_wait_time: how long a receive waits for a message to arrive. Default: 20 seconds (long polling).
+        removal_policy: what happens to both queues when they leave the stack. Default: RemovalPolicy.DESTROY.
+
     Attributes:
         queue: the work queue.
         dead_letter_queue: its DLQ.
@@ -145,19 +165,19 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
         visibility_timeout: Duration | None = None,
         retention_period: Duration | None = None,
         dead_letter_retention_period: Duration | None = None,
-        max_receive_count: int = 5,
-        encryption_key: kms.IKey | None = None,
+        max_receive_count: int = QUEUE.max_receive_count,
+        encryption_key: kms.IKey | None = QUEUE.encryption_key,
         content_based_deduplication: bool = False,
         deduplication_scope: sqs.DeduplicationScope | None = None,
         high_throughput: bool = False,
         receive_wait_time: Duration | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
     ) -> None:
         super().__init__(scope, construct_id)
-        visibility_timeout = visibility_timeout or Duration.seconds(30)
-        retention_period = retention_period or Duration.days(4)
-        dead_letter_retention_period = dead_letter_retention_period or MAX_RETENTION
-        receive_wait_time = receive_wait_time or Duration.seconds(20)
+        visibility_timeout = visibility_timeout or QUEUE.visibility_timeout
+        retention_period = retention_period or QUEUE.retention_period
+        dead_letter_retention_period = dead_letter_retention_period or QUEUE.dead_letter_retention_period
+        receive_wait_time = receive_wait_time or QUEUE.receive_wait_time
 
         problems = PropsProblems("EventQueue", self.node.path)
         base_name = self._base_name(queue_name, fifo, problems)
@@ -260,6 +280,14 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
         """A queue (and DLQ) you already have, described so that consumers can be checked against it.
 
         Nothing is created; state the queue's visibility timeout and maxReceiveCount as they are.
+
+        Args:
+            queue: the work queue.
+            dead_letter_queue: its DLQ (the target of its redrive policy).
+            visibility_timeout: the queue's visibility timeout.
+            max_receive_count: the maxReceiveCount of the queue's redrive policy.
+            encryption_key: the KMS key the queues are encrypted with. Default: none: the queue's
+                ``encryption_master_key``, if it has one.
         """
         return ExistingEventQueue(
             scope,
@@ -327,7 +355,15 @@ class EventQueue(QueueWithDeadLetterQueue, Construct):
 class ExistingEventQueue(QueueWithDeadLetterQueue, Construct):
     """An existing queue and its DLQ, made usable by :class:`QueueConsumer` and the grants.
 
-    Create it with :meth:`EventQueue.from_existing`.
+    Create it with :meth:`EventQueue.from_existing`, whose props it takes.
+
+    Args:
+        queue: the work queue.
+        dead_letter_queue: its DLQ (the target of its redrive policy).
+        visibility_timeout: the queue's visibility timeout.
+        max_receive_count: the maxReceiveCount of the queue's redrive policy.
+        encryption_key: the KMS key the queues are encrypted with. Default: none: the queue's
+            ``encryption_master_key``, if it has one.
     """
 
     def __init__(

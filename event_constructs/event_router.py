@@ -26,6 +26,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
+from event_constructs.defaults import EVERY_CONSTRUCT, QUEUE, ROUTER
 from event_constructs.input_transform import InputMapping, input_template_problems
 from event_constructs.writers import WritersOnly, restrict
 from event_routing.eventbridge import event_pattern_problems
@@ -33,6 +34,8 @@ from event_routing.eventbridge import event_pattern_problems
 MAX_RETRY_ATTEMPTS = 185
 MIN_EVENT_AGE = Duration.seconds(60)
 MAX_EVENT_AGE = Duration.hours(24)
+#: An archive's retention of 0 days keeps events forever.
+FOREVER = Duration.days(0)
 
 
 class EventRouter(Construct):
@@ -43,6 +46,17 @@ class EventRouter(Construct):
     Every target added through :meth:`add_state_machine_target` gets a DLQ (events that could
     not be delivered after the retries), a retry policy and a maximum event age; its input can
     be an :class:`InputMapping`, whose rendered InputTransformer is checked at synth.
+
+    Args:
+        bus_name: the new bus's name. Default: none: give ``bus`` instead.
+        bus: an existing bus to route instead of making one. Default: none: a new bus.
+        archive_name: the archive's name (with ``archive_pattern``). Default: none: no archive.
+        archive_pattern: the events the archive keeps (with ``archive_name``). Default: none: no archive.
+        archive_retention: how long the archive keeps events (at least a day). Default: none: kept forever.
+        allowed_account_ids: the accounts that may put events on a new bus. Default: none: the stack's own
+            account only.
+        removal_policy: what happens to the rule targets' DLQs when they leave the stack.
+            Default: RemovalPolicy.DESTROY.
 
     Attributes:
         bus, archive, rules (name -> rule), dead_letter_queues (rule name -> target DLQ).
@@ -57,9 +71,9 @@ class EventRouter(Construct):
         bus: events.IEventBus | None = None,
         archive_name: str | None = None,
         archive_pattern: events.EventPattern | None = None,
-        archive_retention: Duration | None = None,
-        allowed_account_ids: Sequence[str] = (),
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        archive_retention: Duration | None = ROUTER.archive_retention,
+        allowed_account_ids: Sequence[str] = ROUTER.allowed_account_ids,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = PropsProblems("EventRouter", self.node.path)
@@ -101,7 +115,7 @@ class EventRouter(Construct):
                 source_event_bus=self.bus,
                 archive_name=archive_name,
                 event_pattern=archive_pattern,
-                retention=archive_retention or Duration.days(0),
+                retention=archive_retention or FOREVER,
                 description=f"Every matching event of bus {bus_name or self.bus.event_bus_name}, for replay",
             )
         self.rules: dict[str, events.Rule] = {}
@@ -112,6 +126,14 @@ class EventRouter(Construct):
     def add_rule(
         self, construct_id: str, *, rule_name: str, pattern: events.EventPattern, description: str | None = None
     ) -> events.Rule:
+        """A rule on the bus; a pattern EventBridge would refuse fails at synth (when it holds no tokens).
+
+        Args:
+            construct_id: the rule's id in this construct.
+            rule_name: the rule's name.
+            pattern: the events the rule matches.
+            description: the rule's description. Default: none.
+        """
         rule = events.Rule(
             self, construct_id, rule_name=rule_name, event_bus=self.bus, event_pattern=pattern, description=description
         )
@@ -161,14 +183,21 @@ class EventRouter(Construct):
         state_machine: sfn.IStateMachine,
         *,
         input_mapping: InputMapping | None = None,
-        retry_attempts: int = 8,
+        retry_attempts: int = ROUTER.retry_attempts,
         max_event_age: Duration | None = None,
     ) -> sqs.Queue:
         """Start ``state_machine`` for each matching event, through a role that may only start it.
 
-        Returns the target's DLQ.
+        Returns the target's DLQ (it keeps events as long as an :class:`EventQueue`'s DLQ does by default).
+
+        Args:
+            rule: a rule of this router (from :meth:`add_rule`).
+            state_machine: the state machine to start.
+            input_mapping: the execution's input, drawn from the event. Default: none: the event as it is.
+            retry_attempts: retries of a delivery that failed (0 to 185). Default: 8.
+            max_event_age: how long EventBridge keeps retrying an event (60 s to 24 hours). Default: 2 hours.
         """
-        max_event_age = max_event_age or Duration.hours(2)
+        max_event_age = max_event_age or ROUTER.max_event_age
         rule_name = next(name for name, known in self.rules.items() if known is rule)
         problems = PropsProblems("EventRouter target", f"{self.node.path}/{rule_name}")
         problems.check(
@@ -201,7 +230,7 @@ class EventRouter(Construct):
             queue_name=f"{rule_name}-target-dlq",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=QUEUE.dead_letter_retention_period,
             removal_policy=self.removal_policy,
         )
         Validations.of(dead_letter_queue).acknowledge(

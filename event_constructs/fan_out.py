@@ -29,6 +29,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems
+from event_constructs.defaults import EVERY_CONSTRUCT, FAN_OUT, QUEUE
 from event_constructs.event_queue import EventQueue
 from event_constructs.filters import attribute_filters, body_filters, filter_policy_problems
 from event_constructs.keys import rotating_key
@@ -45,15 +46,27 @@ class Subscriber:
     (``body_filter``), never both; with neither, the subscriber gets every event. Policies
     are plain dicts in SNS's filter policy syntax. Give ``event_schema`` (a JSON Schema of the
     message body) and a body filter on a key the schema lacks fails at synth.
+
+    Attributes:
+        name: the subscriber's queue's name (its DLQ is ``<name>-dlq``, its subscription's delivery DLQ
+            ``<name>-delivery-dlq``).
+        attribute_filter: an SNS filter policy on the message attributes. Default: none: every event.
+        body_filter: an SNS filter policy on the message body. Default: none: every event.
+        raw_message_delivery: deliver the message as published, without SNS's JSON envelope. Default: False.
+        event_schema: a JSON Schema of the message body, to check ``body_filter``'s keys against.
+            Default: none.
+        visibility_timeout: the queue's visibility timeout (at least 6 x its consumer's timeout).
+            Default: 30 seconds.
+        max_receive_count: receives before SQS moves a message to the queue's DLQ. Default: 5.
     """
 
     name: str
     attribute_filter: Mapping[str, Any] | None = None
     body_filter: Mapping[str, Any] | None = None
-    raw_message_delivery: bool = False
+    raw_message_delivery: bool = FAN_OUT.raw_message_delivery
     event_schema: Mapping[str, Any] | None = None
     visibility_timeout: Duration | None = None
-    max_receive_count: int = 5
+    max_receive_count: int = QUEUE.max_receive_count
 
 
 class FanOutTopic(Construct):
@@ -67,6 +80,18 @@ class FanOutTopic(Construct):
     - The subscriber queues share a second customer-managed key whose policy lets SNS use it
       only for this topic (``aws:SourceArn``), so SNS can deliver to the encrypted queues.
     - Each subscription has a delivery DLQ (its RedrivePolicy) for messages SNS cannot deliver.
+
+    Args:
+        topic_name: the new topic's name. Default: none: give ``topic`` instead.
+        subscribers: one :class:`Subscriber` per queue to fan out to.
+        topic: an existing topic to fan out instead of making one. Default: none: a new topic.
+        topic_key: the existing topic's KMS key, if it has one, so that publishers are granted its use
+            (a new topic gets a key of its own). Default: none.
+        retention_period: how long each subscriber queue keeps a message. Default: 4 days.
+        dead_letter_retention_period: how long each subscriber queue's DLQ, and each subscription's
+            delivery DLQ, keeps a message. Default: 14 days.
+        removal_policy: what happens to the keys and queues when they leave the stack.
+            Default: RemovalPolicy.DESTROY.
 
     Attributes:
         topic, topic_key, queue_key: the topic and the two keys.
@@ -86,7 +111,7 @@ class FanOutTopic(Construct):
         topic_key: kms.IKey | None = None,
         retention_period: Duration | None = None,
         dead_letter_retention_period: Duration | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
     ) -> None:
         super().__init__(scope, construct_id)
         self._check(topic_name, topic, subscribers)
@@ -182,7 +207,7 @@ class FanOutTopic(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.queue_key,
             enforce_ssl=True,
-            retention_period=dead_letter_retention_period or Duration.days(14),
+            retention_period=dead_letter_retention_period or QUEUE.dead_letter_retention_period,
             removal_policy=removal_policy,
         )
         Validations.of(delivery_dlq).acknowledge(

@@ -6,11 +6,23 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from event_constructs.defaults import EVERY_CONSTRUCT
+
 
 def rotating_key(
-    scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy = RemovalPolicy.DESTROY
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
 ) -> kms.Key:
     """A customer-managed key with automatic rotation on.
+
+    Args:
+        scope: where the key is made.
+        construct_id: its id in ``scope``.
+        description: what the key encrypts.
+        removal_policy: what happens to the key when it leaves the stack. Default: RemovalPolicy.DESTROY.
 
     Example:
         >>> import aws_cdk as cdk

@@ -31,6 +31,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct, IConstruct
 
+from event_constructs.defaults import EVERY_CONSTRUCT
 from event_constructs.event_queue import EventQueue, ExistingEventQueue
 from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic
@@ -43,7 +44,18 @@ WARNING = "Warning"
 
 @dataclass(frozen=True)
 class AlarmThresholds:
-    """When to alarm. The defaults alarm on the first DLQ message, error or failure."""
+    """When to alarm: each alarm fires when its count reaches its threshold (the oldest message's age, when
+    it is above). The defaults alarm on the first DLQ message, error or failure.
+
+    Attributes:
+        dead_letter_messages: messages in a DLQ (a queue's, a subscription's, a rule target's). Default: 1.
+        oldest_message_age_seconds: the age of a work queue's oldest message, in seconds. Default: 900.
+        function_errors: a function's errors in 5 minutes. Default: 1.
+        function_throttles: a function's throttled invocations in 5 minutes. Default: 1.
+        failed_notifications: a topic's notifications SNS gave up on in 5 minutes. Default: 1.
+        failed_invocations: a rule's failed target invocations in 5 minutes. Default: 1.
+        failed_executions: a state machine's failed, timed-out or aborted executions in 5 minutes. Default: 1.
+    """
 
     dead_letter_messages: int = 1
     oldest_message_age_seconds: int = 900
@@ -57,6 +69,12 @@ class AlarmThresholds:
 class EventMonitoring(Construct):
     """One dashboard and an encrypted alarm topic; call :meth:`watch` with the scopes to cover.
 
+    Args:
+        dashboard_name: the dashboard's name, and the prefix of the alarm topic's and the alarms' names.
+        thresholds: when each alarm fires. Default: none: AlarmThresholds() (see its defaults).
+        removal_policy: what happens to the alarm topic's key when it leaves the stack.
+            Default: RemovalPolicy.DESTROY.
+
     Attributes:
         facade: the cdk-monitoring-constructs facade (add your own monitors to it),
         alarm_topic, alarm_key, watched (construct path -> what was monitored).
@@ -69,7 +87,7 @@ class EventMonitoring(Construct):
         *,
         dashboard_name: str,
         thresholds: AlarmThresholds | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
     ) -> None:
         super().__init__(scope, construct_id)
         self.thresholds = thresholds or AlarmThresholds()

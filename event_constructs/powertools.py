@@ -28,6 +28,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from event_constructs._validation import InvalidPropsError
+from event_constructs.defaults import FUNCTION
 
 POWERTOOLS_VERSION = "3.31.1"
 POWERTOOLS_LAYER_VERSION = 36
@@ -42,8 +43,9 @@ LAYER_ACCOUNTS_OUTSIDE_COMMERCIAL: Final[dict[str, str]] = {
 #: The region fact the accounts are registered under (CDK names the mapping ``PowertoolsLayerMap``).
 LAYER_ACCOUNT_FACT: Final = "PowertoolsLayer:account"
 
-DEFAULT_RUNTIME = lambda_.Runtime.PYTHON_3_14
-DEFAULT_ARCHITECTURE = lambda_.Architecture.ARM_64
+#: The runtime and architecture of the library's functions (kept here under these names for existing users).
+DEFAULT_RUNTIME = FUNCTION.runtime
+DEFAULT_ARCHITECTURE = FUNCTION.architecture
 
 
 def layer_account(region: str) -> str | None:
@@ -115,6 +117,11 @@ def powertools_layer_arn(
     """ARN of the pinned Powertools layer for ``runtime`` and ``architecture`` in the region of ``scope``'s stack.
 
     Raises InvalidPropsError for a region, or a target partition, where Powertools publishes no layer.
+
+    Args:
+        scope: a construct in the stack whose region the layer is for.
+        runtime: the functions' Python runtime. Default: python3.14.
+        architecture: the functions' architecture. Default: arm64.
     """
     stack = Stack.of(scope)
     python_tag = runtime.name.replace(".", "")  # python3.14 -> python314
@@ -132,7 +139,14 @@ def powertools_layer(
     runtime: lambda_.Runtime = DEFAULT_RUNTIME,
     architecture: lambda_.Architecture = DEFAULT_ARCHITECTURE,
 ) -> lambda_.ILayerVersion:
-    """The pinned Powertools layer, imported once per scope."""
+    """The pinned Powertools layer, imported once per scope.
+
+    Args:
+        scope: where the layer is imported.
+        construct_id: the imported layer's id in ``scope``. Default: PowertoolsLayer.
+        runtime: the functions' Python runtime. Default: python3.14.
+        architecture: the functions' architecture. Default: arm64.
+    """
     existing = scope.node.try_find_child(construct_id)
     if existing is not None:
         return existing  # type: ignore[return-value]

@@ -27,6 +27,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems, seconds
+from event_constructs.defaults import CONSUMER, EVERY_CONSTRUCT, FUNCTION
 from event_constructs.event_queue import QueueWithDeadLetterQueue
 from event_constructs.service_function import ServiceFunction
 from event_runtime.environment import ConsumerSettings
@@ -51,7 +52,6 @@ def backstop_receive_count(max_attempts: int, batch_size: int, fifo: bool) -> in
     return BACKSTOP_MARGIN * max_attempts * (batch_size if fifo else 1)
 
 
-DEFAULT_MAX_ATTEMPTS = 8
 MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
 MAX_BATCH_SIZE_WITH_WINDOW = 10_000
 MAX_BATCHING_WINDOW = Duration.minutes(5)
@@ -72,10 +72,6 @@ class QueueConsumer(Construct):
     ``attempts_table``, ``ATTEMPTS_TABLE``: the table where the handler counts real attempts per
     message apart from receives (``event_runtime.attempts``; key ``message_key``, TTL ``expires_at``).
 
-    Default: ``max_attempts`` is the queue's ``max_receive_count`` without an attempts table;
-    with one it is 8, and the queue's ``max_receive_count`` must then be a backstop well above
-    it (:func:`backstop_receive_count`).
-
     Refused at synth, all problems at once: a queue visibility timeout below
     6 x function timeout + batching window, a max receive count below 5 (or below the backstop
     for ``max_attempts``), a batching window on a FIFO queue, and batch sizes, windows and
@@ -84,6 +80,36 @@ class QueueConsumer(Construct):
     Pass ``function`` to attach a function you already have (with ``timeout``, unless it is a
     ``lambda_.Function`` of this app); it gets the mapping, the DLQ grant and, when it is a
     ``lambda_.Function``, the environment variables above.
+
+    Args:
+        queue: the queue to consume (an :class:`EventQueue`, or one from ``EventQueue.from_existing``).
+        code: the new function's code (with ``handler``). Default: none: give ``function`` instead.
+        handler: the new function's handler, ``module.function``. Default: none: give ``function`` instead.
+        function: an existing function to attach instead of making one. Default: none: a new
+            :class:`ServiceFunction` from ``code`` and ``handler``.
+        service_name: the function's ``POWERTOOLS_SERVICE_NAME``. Default: none: the construct id.
+        description: the new function's description. Default: none: "Consumes <queue name>".
+        environment: environment variables besides the ones above. Default: none.
+        timeout: the function's timeout; for an existing function, what it is (read from a
+            ``lambda_.Function`` of this app), so that the queue's visibility timeout can be checked
+            against it. Default: 30 seconds.
+        memory_size: the new function's memory (128 to 10240 MB). Default: 256 MB.
+        batch_size: the most records per invocation (1 to 10, or to 10000 with a batching window on a
+            standard queue). Default: 10.
+        max_batching_window: how long the mapping gathers records before it invokes (at most 5 minutes;
+            not on a FIFO queue). Default: none.
+        max_concurrency: the most concurrent invocations the mapping makes (2 to 1000). Default: no limit.
+        layers: layers besides the Powertools one. Default: none.
+        log_retention: how long the new function's log group keeps logs. Default: RetentionDays.ONE_MONTH.
+        removal_policy: what happens to the new function's log group when it leaves the stack.
+            Default: RemovalPolicy.DESTROY.
+        attempts_table: where the handler counts real attempts apart from receives (see above).
+            Default: none: the handler goes by the receive count.
+        max_attempts: tries at a message before the handler dead-letters it; without an attempts table
+            at most the queue's ``max_receive_count``, with one, the queue's ``max_receive_count`` must be
+            a backstop well above it (:func:`backstop_receive_count`). Default: 8 with an attempts_table;
+            without one, the queue's max_receive_count.
+        role_name: the new function's role's name. Default: none: CloudFormation generates one.
 
     Attributes:
         function: the consumer function.
@@ -104,20 +130,22 @@ class QueueConsumer(Construct):
         description: str | None = None,
         environment: Mapping[str, str] | None = None,
         timeout: Duration | None = None,
-        memory_size: int = 256,
-        batch_size: int = 10,
-        max_batching_window: Duration | None = None,
-        max_concurrency: int | None = None,
+        memory_size: int = FUNCTION.memory_size,
+        batch_size: int = CONSUMER.batch_size,
+        max_batching_window: Duration | None = CONSUMER.max_batching_window,
+        max_concurrency: int | None = CONSUMER.max_concurrency,
         layers: Sequence[lambda_.ILayerVersion] = (),
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        log_retention: logs.RetentionDays = FUNCTION.log_retention,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
         attempts_table: dynamodb.ITable | None = None,
         max_attempts: int | None = None,
         role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if max_attempts is None:
-            max_attempts = DEFAULT_MAX_ATTEMPTS if attempts_table is not None else queue.max_receive_count
+            max_attempts = (
+                CONSUMER.max_attempts_with_attempts_table if attempts_table is not None else queue.max_receive_count
+            )
         self.max_attempts = max_attempts
         self.attempts_table = attempts_table
         if function is not None and timeout is None:
@@ -134,7 +162,7 @@ class QueueConsumer(Construct):
                 "visibility timeout can be checked against it",
             )
         problems.raise_if_any()
-        timeout = timeout or Duration.seconds(30)
+        timeout = timeout or FUNCTION.timeout
         self._validate(queue, timeout, memory_size, batch_size, max_batching_window, max_concurrency)
 
         self.queue = queue

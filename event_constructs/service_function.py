@@ -22,7 +22,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from event_constructs.cfn_hygiene import drop_implied_dependency
-from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME, powertools_layer
+from event_constructs.defaults import EVERY_CONSTRUCT, FUNCTION
+from event_constructs.powertools import powertools_layer
 from event_constructs.runtime_layer import runtime_layer
 
 
@@ -31,13 +32,24 @@ class ServiceFunction(Construct):
     JSON logs in its own log group with a retention, and a role that may write to that log
     group only (no managed policies).
 
-    ``invoked_by`` says who calls the function synchronously (an event source mapping, a state
-    machine); it goes into the reason for not giving the function an async-invoke DLQ.
-    Its layers: Powertools, the library's runtime half (:mod:`event_runtime`, from the stack's
-    :func:`~event_constructs.runtime_layer.runtime_layer`; ``with_runtime_layer=False`` leaves it
-    out), then ``layers``.
-    ``role_name`` names the role (default: CloudFormation generates a name); a resource policy in
-    another stack can then name the role's ARN without a cross-stack reference.
+    Args:
+        code: the function's code.
+        handler: its handler, ``module.function``.
+        invoked_by: who calls the function synchronously (an event source mapping, a state machine);
+            it goes into the reason for not giving the function an async-invoke DLQ.
+        service_name: the function's ``POWERTOOLS_SERVICE_NAME`` and, in the role's description, what
+            runs. Default: none: the construct id.
+        description: the function's description. Default: none.
+        environment: environment variables besides ``POWERTOOLS_SERVICE_NAME``. Default: none.
+        timeout: the function's timeout (at most 15 minutes). Default: 30 seconds.
+        memory_size: the function's memory (128 to 10240 MB). Default: 256 MB.
+        layers: layers besides the Powertools one and the runtime half's. Default: none.
+        log_retention: how long the function's log group keeps logs. Default: RetentionDays.ONE_MONTH.
+        removal_policy: what happens to the log group when it leaves the stack. Default: RemovalPolicy.DESTROY.
+        role_name: the role's name, so that a resource policy in another stack can name the role's ARN
+            without a cross-stack reference. Default: none: CloudFormation generates one.
+        with_runtime_layer: whether the function gets the library's runtime half (:mod:`event_runtime`) in
+            the stack's :func:`~event_constructs.runtime_layer.runtime_layer`. Default: True.
 
     Attributes:
         function, role, log_group.
@@ -55,12 +67,12 @@ class ServiceFunction(Construct):
         description: str | None = None,
         environment: Mapping[str, str] | None = None,
         timeout: Duration | None = None,
-        memory_size: int = 256,
+        memory_size: int = FUNCTION.memory_size,
         layers: Sequence[lambda_.ILayerVersion] = (),
-        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        log_retention: logs.RetentionDays = FUNCTION.log_retention,
+        removal_policy: RemovalPolicy = EVERY_CONSTRUCT.removal_policy,
         role_name: str | None = None,
-        with_runtime_layer: bool = True,
+        with_runtime_layer: bool = FUNCTION.with_runtime_layer,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=removal_policy)
@@ -77,19 +89,19 @@ class ServiceFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            runtime=DEFAULT_RUNTIME,
-            architecture=DEFAULT_ARCHITECTURE,
+            runtime=FUNCTION.runtime,
+            architecture=FUNCTION.architecture,
             code=code,
             handler=handler,
             description=description,
-            timeout=timeout or Duration.seconds(30),
+            timeout=timeout or FUNCTION.timeout,
             memory_size=memory_size,
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
             layers=[
-                powertools_layer(self, runtime=DEFAULT_RUNTIME),
+                powertools_layer(self, runtime=FUNCTION.runtime, architecture=FUNCTION.architecture),
                 *([runtime_layer(Stack.of(self))] if with_runtime_layer else []),
                 *layers,
             ],

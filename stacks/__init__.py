@@ -10,10 +10,14 @@ from aws_cdk import App, Environment, Tags
 from stacks.config import StageConfig, load_stage_config
 from stacks.data_stack import OrdersDataStack
 from stacks.monitoring_stack import OrdersMonitoringStack
+from stacks.orchestration_stack import QUEUE_NAMES as ORCHESTRATION_QUEUES
 from stacks.orchestration_stack import OrdersOrchestrationStack
+from stacks.processing_stack import QUEUE_NAMES as PROCESSING_QUEUES
 from stacks.processing_stack import OrderProcessingStack
 
 APP_NAME = "orders"
+#: Every queue of the app: the keys of ``max_receive_count`` in cdk.json.
+QUEUE_NAMES = (*PROCESSING_QUEUES, *ORCHESTRATION_QUEUES)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def environment_from_env() -> Environment | None:
 
 def build_orders_app(app: App) -> OrdersApp:
     """Add the orders stacks for the stage named in context to ``app``."""
-    stage = load_stage_config(app)
+    stage = load_stage_config(app, queue_names=QUEUE_NAMES)
     env = environment_from_env()
     prefix = f"{APP_NAME}-{stage.name}"
     data = OrdersDataStack(

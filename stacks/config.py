@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from event_constructs import AlarmThresholds
+
 DEFAULT_STAGE = "dev"
-
-
-@dataclass(frozen=True)
-class AlarmThresholds:
-    """The stage's alarm settings from cdk.json (each alarm fires at or above its threshold)."""
-
-    dlq_messages_threshold: int
-    oldest_message_age_seconds: int
-    function_errors_threshold: int
-    function_throttles_threshold: int
-    failed_notifications_threshold: int
-    failed_invocations_threshold: int
-    failed_executions_threshold: int
+#: The keys of ``alarms`` in cdk.json: the fields of the library's AlarmThresholds, each a whole number >= 1.
+ALARM_KEYS = tuple(field.name for field in fields(AlarmThresholds))
+#: SQS's limits for a redrive policy's maxReceiveCount.
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,11 @@ class StageConfig:
     log_retention: logs.RetentionDays
     queue_retention_days: int
     dead_letter_retention_days: int
+    #: cdk.json's ``alarms``, whose keys are the fields of the library's AlarmThresholds.
     alarms: AlarmThresholds
+    #: Each queue's redrive limit (maxReceiveCount: receives before SQS moves a message to the DLQ), by queue
+    #: name (``.fifo`` included); every queue of the app has one.
+    max_receive_count: Mapping[str, int]
     #: Names (patterns with ``*``) of the roles that send orders to order-processing: the only principals, with
     #: the operators, whose writes the entry queue accepts.
     order_producers: tuple[str, ...] = ()
@@ -65,15 +66,18 @@ _LOG_RETENTION = {
 }
 
 
-def load_stage_config(scope: Construct) -> StageConfig:
-    """The settings of the stage named by the ``stage`` context value."""
+def load_stage_config(scope: Construct, *, queue_names: Sequence[str]) -> StageConfig:
+    """The settings of the stage named by the ``stage`` context value, for an app whose queues are ``queue_names``.
+
+    Raises ValueError naming every problem with the stage's settings at once.
+    """
     name = scope.node.try_get_context("stage") or DEFAULT_STAGE
     stages: dict[str, dict[str, Any]] = scope.node.try_get_context("stages") or {}
     if name not in stages:
         known = ", ".join(sorted(stages)) or "none"
         raise ValueError(f"unknown stage '{name}': pass -c stage=<one of {known}> or add it to cdk.json")
     raw = stages[name]
-    problems = []
+    problems: list[str] = []
     if raw.get("removal_policy") not in _REMOVAL_POLICIES:
         problems.append(f"removal_policy must be one of {sorted(_REMOVAL_POLICIES)}")
     if raw.get("log_retention_days") not in _LOG_RETENTION:
@@ -82,8 +86,15 @@ def load_stage_config(scope: Construct) -> StageConfig:
         names = raw.get(key, [])
         if not isinstance(names, list) or not all(isinstance(n, str) and _ROLE_NAME.fullmatch(n) for n in names):
             problems.append(f"{key} must be a list of IAM role names (letters, digits, +=,.@_- and * for any run)")
+    problems += _whole_numbers_problems(raw, "alarms", ALARM_KEYS, lowest=1)
+    lowest, highest = MAX_RECEIVE_COUNT_RANGE
+    problems += _whole_numbers_problems(
+        raw, "max_receive_count", queue_names, lowest=lowest, highest=highest, limits="SQS's limits"
+    )
     if problems:
-        raise ValueError(f"stage '{name}' in cdk.json: " + "; ".join(problems))
+        noun = "problem" if len(problems) == 1 else "problems"
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        raise ValueError(f"stage '{name}' in cdk.json (context.stages.{name}) has {len(problems)} {noun}:\n{lines}")
     return StageConfig(
         name=name,
         removal_policy=_REMOVAL_POLICIES[raw["removal_policy"]],
@@ -92,6 +103,56 @@ def load_stage_config(scope: Construct) -> StageConfig:
         queue_retention_days=int(raw["queue_retention_days"]),
         dead_letter_retention_days=int(raw["dead_letter_retention_days"]),
         alarms=AlarmThresholds(**raw["alarms"]),
+        max_receive_count=MappingProxyType(dict(raw["max_receive_count"])),
         order_producers=tuple(raw.get("order_producers", [])),
         operators=tuple(raw.get("operators", [])),
     )
+
+
+def _whole_numbers_problems(
+    raw: dict[str, Any],
+    section: str,
+    accepted: Sequence[str],
+    *,
+    lowest: int,
+    highest: int | None = None,
+    limits: str | None = None,
+) -> list[str]:
+    """What is wrong with ``raw[section]``, a map that must have exactly the keys ``accepted``, each a whole
+    number from ``lowest`` to ``highest`` (or more, with no ``highest``; ``limits`` says whose they are); each
+    problem names the key, and a problem with the keys names the accepted ones."""
+    accepted_keys = f"{section} takes exactly these keys: {', '.join(accepted)}"
+    value = raw.get(section)
+    if not isinstance(value, dict):
+        found = f"is {json.dumps(value)}" if section in raw else "is missing"
+        return [f"{section} {found}; it must be a map. {accepted_keys}"]
+    problems = []
+    unknown = [key for key in value if key not in accepted]
+    if unknown:
+        guesses = [_with_guess(key, accepted) for key in unknown]
+        problems.append(f"{section} has unknown {_keys(unknown)} {', '.join(guesses)}; {accepted_keys}")
+    missing = [key for key in accepted if key not in value]
+    if missing:
+        problems.append(f"{section} lacks the {_keys(missing)} {', '.join(missing)}; {accepted_keys}")
+    allowed = f"from {lowest} to {highest}" if highest is not None else f"of {lowest} or more"
+    if limits is not None:
+        allowed += f" ({limits})"
+    for key in accepted:
+        number = value.get(key)
+        if key in value and not (
+            isinstance(number, int)
+            and not isinstance(number, bool)
+            and lowest <= number
+            and (highest is None or number <= highest)
+        ):
+            problems.append(f"{section}.{key} is {json.dumps(number)}; use a whole number {allowed}")
+    return problems
+
+
+def _keys(found: Sequence[str]) -> str:
+    return "key" if len(found) == 1 else "keys"
+
+
+def _with_guess(key: str, accepted: Sequence[str]) -> str:
+    close = difflib.get_close_matches(key, accepted, n=1)
+    return f"{key} (did you mean {close[0]}?)" if close else key

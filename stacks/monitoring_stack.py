@@ -9,7 +9,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
-from event_constructs import AlarmThresholds, EventMonitoring
+from event_constructs import EventMonitoring
 from stacks.config import StageConfig
 
 #: The app's own metrics (Powertools Metrics), per consumer: orders_functions.common.readers.METRICS_NAMESPACE.
@@ -26,21 +26,12 @@ class OrdersMonitoringStack(Stack):
         self, scope: Construct, construct_id: str, *, stage: StageConfig, watch: list[IConstruct], **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        alarms = stage.alarms
         self.monitoring = EventMonitoring(
             self,
             "Monitoring",
             dashboard_name=f"orders-{stage.name}",
             removal_policy=stage.removal_policy,
-            thresholds=AlarmThresholds(
-                dead_letter_messages=alarms.dlq_messages_threshold,
-                oldest_message_age_seconds=alarms.oldest_message_age_seconds,
-                function_errors=alarms.function_errors_threshold,
-                function_throttles=alarms.function_throttles_threshold,
-                failed_notifications=alarms.failed_notifications_threshold,
-                failed_invocations=alarms.failed_invocations_threshold,
-                failed_executions=alarms.failed_executions_threshold,
-            ),
+            thresholds=stage.alarms,
         )
         self.monitoring.watch(*watch)
         self._events_nobody_here_handles()

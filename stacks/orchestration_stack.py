@@ -68,6 +68,8 @@ TRANSIENT_ERRORS = [
 #: Another execution decided the order (a duplicate delivery or a replay): end without touching it.
 ALREADY_HANDLED = "AlreadyHandled"
 COMPENSATION_FAILURES_QUEUE = "order-flow-compensation-failures"
+#: The queues this stack makes, by the names cdk.json's ``max_receive_count`` gives each its redrive limit.
+QUEUE_NAMES = (COMPENSATION_FAILURES_QUEUE,)
 #: The release retries any error (it is idempotent) long enough to outlast a throttle storm: waits of
 #: 2 s, 4 s ... 60 s, each drawn at random up to that (full jitter), so 24 retries wait about 10 minutes
 #: in all on average (at most 20), before the compensation is given up.
@@ -325,6 +327,7 @@ class OrdersOrchestrationStack(Stack):
             queue_name=COMPENSATION_FAILURES_QUEUE,
             retention_period=Duration.days(13),
             dead_letter_retention_period=Duration.days(14),
+            max_receive_count=self.stage.max_receive_count[COMPENSATION_FAILURES_QUEUE],
             removal_policy=self.stage.removal_policy,
         )
         tell_an_operator = tasks.SqsSendMessage(

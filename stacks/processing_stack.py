@@ -22,41 +22,59 @@ from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucke
 LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
 ORDER_QUEUE_NAME = "order-processing"
-BALANCE_QUEUE_NAME = "balance-updates"
+BALANCE_QUEUE_NAME = "balance-updates.fifo"
 ORDER_EVENTS_TOPIC_NAME = "order-events"
+PAYMENT_QUEUE_NAME = "payment-processing"
+NOTIFICATION_QUEUE_NAME = "notification-service"
+ANALYTICS_QUEUE_NAME = "analytics-ingestion"
+#: The queues this stack makes, by the names cdk.json's ``max_receive_count`` gives each its redrive limit.
+QUEUE_NAMES = (
+    ORDER_QUEUE_NAME,
+    BALANCE_QUEUE_NAME,
+    PAYMENT_QUEUE_NAME,
+    NOTIFICATION_QUEUE_NAME,
+    ANALYTICS_QUEUE_NAME,
+)
 #: Real attempts at a message before its consumer dead-letters it with the last error: with backoff of
 #: 10 s, 20 s ... 640 s between them, the last attempt comes about 21 minutes after the first.
 MAX_ATTEMPTS = 8
 BATCH_SIZE = 10
-#: maxReceiveCount is only a backstop for records received but not tried (see QueueConsumer).
+#: The least maxReceiveCount the consumers accept on a standard and on a FIFO queue: with attempts counted,
+#: maxReceiveCount is only a backstop for records received but not tried (see QueueConsumer). Each queue's
+#: own value is a stage setting (``max_receive_count`` in cdk.json), refused at synth when below these.
 STANDARD_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=False)
 FIFO_MAX_RECEIVE_COUNT = backstop_receive_count(MAX_ATTEMPTS, BATCH_SIZE, fifo=True)
 
-#: Who hears which order event. Attribute filters: see orders_functions/common/events.py for the attributes.
-ORDER_EVENT_SUBSCRIBERS = (
-    Subscriber(
-        "payment-processing",
-        max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
-        attribute_filter={
-            "event_type": ["order.created", "order.cancelled"],
-            "amount": [{"numeric": [">=", 0]}],
-        },
-        raw_message_delivery=True,
-        visibility_timeout=Duration.seconds(180),
-    ),
-    Subscriber(
-        "notification-service",
-        max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
-        attribute_filter={"event_type": [{"prefix": "order."}], "internal": [{"exists": False}]},
-        raw_message_delivery=True,
-        visibility_timeout=Duration.seconds(180),
-    ),
-    # No filter: the data lake keeps everything. The SNS envelope is kept (no raw delivery) for
-    # its message id, timestamp and attributes.
-    Subscriber(
-        "analytics-ingestion", max_receive_count=STANDARD_MAX_RECEIVE_COUNT, visibility_timeout=Duration.seconds(200)
-    ),
-)
+
+def order_event_subscribers(stage: StageConfig) -> tuple[Subscriber, ...]:
+    """Who hears which order event, with the stage's redrive limits. Attribute filters: see
+    orders_functions/common/events.py for the attributes."""
+    return (
+        Subscriber(
+            PAYMENT_QUEUE_NAME,
+            max_receive_count=stage.max_receive_count[PAYMENT_QUEUE_NAME],
+            attribute_filter={
+                "event_type": ["order.created", "order.cancelled"],
+                "amount": [{"numeric": [">=", 0]}],
+            },
+            raw_message_delivery=True,
+            visibility_timeout=Duration.seconds(180),
+        ),
+        Subscriber(
+            NOTIFICATION_QUEUE_NAME,
+            max_receive_count=stage.max_receive_count[NOTIFICATION_QUEUE_NAME],
+            attribute_filter={"event_type": [{"prefix": "order."}], "internal": [{"exists": False}]},
+            raw_message_delivery=True,
+            visibility_timeout=Duration.seconds(180),
+        ),
+        # No filter: the data lake keeps everything. The SNS envelope is kept (no raw delivery) for
+        # its message id, timestamp and attributes.
+        Subscriber(
+            ANALYTICS_QUEUE_NAME,
+            max_receive_count=stage.max_receive_count[ANALYTICS_QUEUE_NAME],
+            visibility_timeout=Duration.seconds(200),
+        ),
+    )
 
 
 def lambdas_code() -> lambda_.Code:
@@ -101,14 +119,14 @@ class OrderProcessingStack(Stack):
             "OrderProcessingQueue",
             queue_name=ORDER_QUEUE_NAME,
             visibility_timeout=Duration.seconds(300),
-            max_receive_count=STANDARD_MAX_RECEIVE_COUNT,
+            max_receive_count=stage.max_receive_count[ORDER_QUEUE_NAME],
             **queue_options,
         )
         self.order_events = FanOutTopic(
             self,
             "OrderEvents",
             topic_name=ORDER_EVENTS_TOPIC_NAME,
-            subscribers=ORDER_EVENT_SUBSCRIBERS,
+            subscribers=order_event_subscribers(stage),
             retention_period=queue_options["retention_period"],
             dead_letter_retention_period=queue_options["dead_letter_retention_period"],
             removal_policy=stage.removal_policy,
@@ -149,7 +167,7 @@ class OrderProcessingStack(Stack):
             fifo=True,
             high_throughput=True,
             visibility_timeout=Duration.seconds(180),
-            max_receive_count=FIFO_MAX_RECEIVE_COUNT,
+            max_receive_count=stage.max_receive_count[BALANCE_QUEUE_NAME],
             **queue_options,
         )
         self.balance_updater = QueueConsumer(
@@ -180,7 +198,7 @@ class OrderProcessingStack(Stack):
         self.payment = QueueConsumer(
             self,
             "PaymentConsumer",
-            queue=queues["payment-processing"],
+            queue=queues[PAYMENT_QUEUE_NAME],
             handler="orders_functions.payment.handler.lambda_handler",
             service_name="payment",
             description="Authorises payments and refunds cancellations, sending balance updates",
@@ -197,7 +215,7 @@ class OrderProcessingStack(Stack):
         self.notification = QueueConsumer(
             self,
             "NotificationConsumer",
-            queue=queues["notification-service"],
+            queue=queues[NOTIFICATION_QUEUE_NAME],
             handler="orders_functions.notification.handler.lambda_handler",
             service_name="notification",
             description="Records a notification for each public order event",
@@ -209,7 +227,7 @@ class OrderProcessingStack(Stack):
         self.analytics = QueueConsumer(
             self,
             "AnalyticsConsumer",
-            queue=queues["analytics-ingestion"],
+            queue=queues[ANALYTICS_QUEUE_NAME],
             handler="orders_functions.analytics.handler.lambda_handler",
             service_name="analytics",
             description="Writes each order event to the data lake, once per event id",

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from stacks.processing_stack import STANDARD_MAX_RECEIVE_COUNT
 from tests.cdk_app import SynthesizedApp
 from tests.routing import order_event_routes, subscription_filters
 
@@ -105,7 +104,7 @@ def test_subscriber_queues_are_encrypted_with_the_queue_key_and_have_dlqs(dev_ap
     for name in ROUTES["subscribers"]:
         assert "KmsMasterKeyId" in queues[name], name
         assert queues[f"{name}-dlq"]["KmsMasterKeyId"] == queues[name]["KmsMasterKeyId"]
-        assert queues[name]["RedrivePolicy"]["maxReceiveCount"] == STANDARD_MAX_RECEIVE_COUNT
+        assert queues[name]["RedrivePolicy"]["maxReceiveCount"] == dev_app.orders.stage.max_receive_count[name]
 
 
 def test_the_routing_table_is_big_enough() -> None:

@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from event_constructs import POWERTOOLS_LAYER_VERSION, backstop_receive_count
-from stacks.processing_stack import MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
+from stacks.processing_stack import MAX_ATTEMPTS
 from tests.cdk_app import SynthesizedApp
 
 FOURTEEN_DAYS = 14 * 24 * 3600
@@ -33,7 +33,7 @@ def test_order_processing_queue_is_standard_with_300s_visibility_and_a_dlq(dev_a
     assert queue["SqsManagedSseEnabled"] is True
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
-        "maxReceiveCount": STANDARD_MAX_RECEIVE_COUNT,
+        "maxReceiveCount": dev_app.orders.stage.max_receive_count["order-processing"],
     }
     assert dlq["MessageRetentionPeriod"] == FOURTEEN_DAYS
     assert dlq["SqsManagedSseEnabled"] is True
