@@ -31,6 +31,11 @@ from unittest import mock
 
 from botocore.client import BaseClient
 
+#: The tests that run every handler against moto (directories: every ``test_*.py`` below them), what the
+#: recording is made of. They share one pytest-xdist worker with the test that judges the recording
+#: (``tests/conftest.py``), and that test runs them in a subprocess when its session did not.
+HANDLER_TESTS = ("tests/orders_functions/", "tests/stacks/test_high_value_order_flow_runs.py")
+
 #: The functions' packages (``orders_functions.<function>``; ``common`` is no function).
 HANDLER_PACKAGES = tuple(
     f"orders_functions.{name}"

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from eventctl import cli as eventctl_cli
-from tests.lambdas.conftest import aws  # noqa: F401  (moto, as for the handler tests)
+from tests.orders_functions.conftest import aws  # noqa: F401  (moto, as for the handler tests)
 
 
 @pytest.fixture

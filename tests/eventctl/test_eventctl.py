@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from eventctl.cli import app
 from tests.cdk_app import SynthesizedApp
-from tests.lambdas.conftest import create_queue_pair
+from tests.orders_functions.conftest import create_queue_pair
 
 LOCAL = {"aws_access_key_id": "any", "aws_secret_access_key": "any"}
 

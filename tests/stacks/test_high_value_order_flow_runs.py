@@ -30,9 +30,9 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from event_runtime.errors import TransientError as OrdersTransientError
 from orders_functions.workflow import tasks
 from tests.cdk_app import SynthesizedApp
-from tests.lambdas.conftest import create_table
-from tests.lambdas.faults import fail_calls
-from tests.lambdas.sqs_harness import FakeLambdaContext
+from tests.orders_functions.conftest import create_table
+from tests.orders_functions.faults import fail_calls
+from tests.orders_functions.sqs_harness import FakeLambdaContext
 
 ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": "high"}
 #: Waits between retries, in the interpreter, take this fraction of what the definition says.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_calls import CallRecorder
+from tests.aws_calls import HANDLER_TESTS, CallRecorder
 from tests.cdk_app import REPO_ROOT, SynthesizedApp
 from tests.policies import Deployment
 
@@ -53,10 +53,6 @@ EXTRA_WITH_REASON: Mapping[str, Mapping[str, str]] = {
 }
 
 
-#: The tests that run every handler (what the recording is made of when this test runs on its own).
-HANDLER_TESTS = ("tests/lambdas", "tests/stacks/test_high_value_order_flow_runs.py")
-
-
 def ran_the_handler_tests(session: pytest.Session) -> bool:
     """Whether this session ran (selected) a test of every handler test module.
 
@@ -65,8 +61,16 @@ def ran_the_handler_tests(session: pytest.Session) -> bool:
     less, which can only make this test fail (an action "never called"), never pass wrongly.
     """
     ran = {Path(item.path).resolve() for item in session.items}
-    modules = {path.resolve() for path in (REPO_ROOT / HANDLER_TESTS[0]).glob("test_*.py")}
-    return modules | {(REPO_ROOT / HANDLER_TESTS[1]).resolve()} <= ran
+    return handler_test_modules() <= ran
+
+
+def handler_test_modules() -> set[Path]:
+    """Every test module of :data:`~tests.aws_calls.HANDLER_TESTS` (those below its directories too)."""
+    modules: set[Path] = set()
+    for name in HANDLER_TESTS:
+        path = REPO_ROOT / name
+        modules |= set(path.rglob("test_*.py")) if path.is_dir() else {path}
+    return {module.resolve() for module in modules}
 
 
 def recorded_calls(recorder: CallRecorder, session: pytest.Session, tmp_path: Path) -> dict[str, set[str]]:

@@ -10,13 +10,13 @@ import boto3
 
 from orders_functions.balance_updater import handler
 from stacks.processing_stack import MAX_ATTEMPTS
-from tests.lambdas.faults import (
+from tests.orders_functions.faults import (
     count_successes,
     fail_calls,
     killed_at_every_attempt,
     succeeded_on_the_last_attempt_then_killed,
 )
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def send(

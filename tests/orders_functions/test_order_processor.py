@@ -11,9 +11,9 @@ import pytest
 
 from orders_functions.order_processor import handler
 from stacks.processing_stack import MAX_ATTEMPTS
-from tests.lambdas.conftest import received
-from tests.lambdas.faults import fail_calls, record_calls
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.conftest import received
+from tests.orders_functions.faults import fail_calls, record_calls
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def order(order_id: str = "o-1", total: str = "120.50", **overrides: Any) -> dict[str, Any]:

@@ -12,10 +12,10 @@ import pytest
 from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH
 from orders_functions.payment import handler
 from stacks.processing_stack import MAX_ATTEMPTS
-from tests.lambdas.conftest import received
-from tests.lambdas.events import order_event, send_raw
-from tests.lambdas.faults import fail_calls, succeeded_on_the_last_attempt_then_killed
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.conftest import received
+from tests.orders_functions.events import order_event, send_raw
+from tests.orders_functions.faults import fail_calls, succeeded_on_the_last_attempt_then_killed
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def payments() -> dict[str, dict[str, Any]]:

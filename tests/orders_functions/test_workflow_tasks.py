@@ -9,9 +9,9 @@ import boto3
 import pytest
 
 from orders_functions.workflow import handler, tasks
-from tests.lambdas.conftest import create_table
-from tests.lambdas.faults import fail_calls
-from tests.lambdas.sqs_harness import FakeLambdaContext
+from tests.orders_functions.conftest import create_table
+from tests.orders_functions.faults import fail_calls
+from tests.orders_functions.sqs_harness import FakeLambdaContext
 
 ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": "high"}
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from orders_functions.notification import handler
-from tests.lambdas.events import order_event, send_raw
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.events import order_event, send_raw
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def notifications() -> dict[str, dict[str, Any]]:

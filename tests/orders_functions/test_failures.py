@@ -6,9 +6,9 @@ import json
 
 from orders_functions.notification import handler
 from stacks.processing_stack import MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
-from tests.lambdas.events import order_event, send_raw
-from tests.lambdas.faults import fail_calls
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.events import order_event, send_raw
+from tests.orders_functions.faults import fail_calls
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def attempts_table_down(env: QueueHarness) -> list[dict]:

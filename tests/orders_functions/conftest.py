@@ -13,7 +13,7 @@ from moto import mock_aws
 from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES, SQS_MAX_MESSAGE_BYTES
 from event_runtime.attempts import MESSAGE_KEY_ATTRIBUTE
 from stacks.processing_stack import FIFO_MAX_RECEIVE_COUNT, MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.sqs_harness import QueueHarness
 
 ATTEMPTS_TABLE = "attempts"
 

@@ -10,9 +10,9 @@ import boto3
 
 from orders_functions.analytics import handler
 from orders_functions.common.events import OrderEventPublisher
-from tests.lambdas.events import order_event
-from tests.lambdas.faults import fail_calls
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.events import order_event
+from tests.orders_functions.faults import fail_calls
+from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def publish(count: int, **fields: Any) -> None:

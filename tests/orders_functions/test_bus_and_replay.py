@@ -136,7 +136,7 @@ def test_a_malformed_window_is_refused_before_anything_starts(start: datetime, e
 
 def test_the_replay_function_replays_the_window_it_is_given(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from orders_functions.replay import handler
-    from tests.lambdas.sqs_harness import FakeLambdaContext
+    from tests.orders_functions.sqs_harness import FakeLambdaContext
 
     client = boto3.client("events")
     bus_arn = client.create_event_bus(Name="orders")["EventBusArn"]
