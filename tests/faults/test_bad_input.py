@@ -2,8 +2,8 @@
 
 Already covered elsewhere, not repeated here: order_processor's malformed bodies (bad JSON, empty,
 ``[]``, ``null``, missing type, negative total, extra field, unknown type, too many decimals) in
-``tests/orders_functions/test_order_processor.py``; one poison case each for payment, notification,
-balance_updater and analytics in their ``tests/orders_functions`` modules. This module runs the same five
+``tests/orders_functions/order_processor/``; one poison case each for payment, notification,
+balance_updater and analytics in their ``tests/orders_functions/<function>/`` modules. This module runs the same five
 kinds of bad input through *every* SQS consumer, and checks the 256 KB limits at the producers.
 
 The deliberate tolerances (issue 15) are asserted as such, not as errors: every reader ignores

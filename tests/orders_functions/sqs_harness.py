@@ -128,3 +128,12 @@ class QueueHarness:
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return lambda_record(message, self.queue_arn)
+
+
+def sqs_size(body: str, attributes: dict[str, dict[str, str]]) -> int:
+    """A message's size as SQS counts it against MaximumMessageSize: the body and every attribute's name,
+    type and value (moto counts the body only)."""
+    return len(body.encode()) + sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value.get("StringValue", "").encode())
+        for name, value in attributes.items()
+    )

@@ -1,4 +1,4 @@
-"""orders_functions.common.producer and backoff: attributes, delays, FIFO ids, batch failures never dropped."""
+"""common.producer: attributes, delays, FIFO ids, batches chunked, batch failures retried and never dropped."""
 
 from __future__ import annotations
 
@@ -8,18 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from event_runtime.backoff import retry_delay_seconds
 from orders_functions.common.producer import BatchSendError, MessageProducer, OutgoingMessage
-
-
-@pytest.mark.parametrize(("retry", "delay"), [(0, 10), (1, 20), (3, 80), (6, 640), (7, 900), (50, 900)])
-def test_retry_delay_is_capped_exponential(retry: int, delay: int) -> None:
-    assert retry_delay_seconds(retry) == delay
-
-
-def test_retry_delay_refuses_a_negative_retry() -> None:
-    with pytest.raises(ValueError, match="retry must be >= 0"):
-        retry_delay_seconds(-1)
 
 
 def test_send_adds_event_type_and_epoch_ms_timestamp(aws: None) -> None:

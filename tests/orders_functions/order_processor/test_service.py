@@ -1,4 +1,5 @@
-"""order_processor against moto: facts stored once, announcements from the stored order, poison, retries."""
+"""order_processor.service against moto, through the handler: each fact stored once, what the stored order
+announces, what is poison."""
 
 from __future__ import annotations
 
@@ -10,46 +11,17 @@ import boto3
 import pytest
 
 from orders_functions.order_processor import handler
-from stacks.processing_stack import MAX_ATTEMPTS
-from tests.orders_functions.conftest import received
-from tests.orders_functions.faults import fail_calls, record_calls
+from tests.orders_functions.faults import record_calls
+from tests.orders_functions.order_processor.helpers import (
+    bus_events,
+    order,
+    orders_table,
+    published,
+    reasons,
+    send,
+    stored_orders,
+)
 from tests.orders_functions.sqs_harness import QueueHarness
-
-
-def order(order_id: str = "o-1", total: str = "120.50", **overrides: Any) -> dict[str, Any]:
-    return {
-        "event_type": "order.created",
-        "order_id": order_id,
-        "customer_id": "c-1",
-        "customer_tier": "premium",
-        "total": total,
-        "currency": "EUR",
-        "items": [{"sku": "sku-1", "quantity": 2, "unit_price": "60.25"}],
-        **overrides,
-    }
-
-
-def send(env: QueueHarness, body: Any) -> str:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return str(env.sqs.send_message(QueueUrl=env.queue_url, MessageBody=text)["MessageId"])
-
-
-def published(env: QueueHarness) -> list[dict[str, Any]]:
-    assert env.listener_url is not None
-    return received(env.sqs, env.listener_url)
-
-
-def orders_table() -> Any:
-    return boto3.resource("dynamodb").Table("orders")
-
-
-def stored_orders() -> dict[str, dict[str, Any]]:
-    return {item["order_id"]: item for item in orders_table().scan()["Items"]}
-
-
-def reasons(env: QueueHarness) -> dict[str, str]:
-    """DLQ body -> failure_reason."""
-    return {m["Body"]: m["MessageAttributes"]["failure_reason"]["StringValue"] for m in env.dead_letters()}
 
 
 def test_a_batch_of_orders_is_stored(order_env: QueueHarness) -> None:
@@ -108,38 +80,6 @@ def test_the_same_order_id_with_other_content_is_dead_lettered_not_merged(order_
     assert "already placed with different content" in reason
 
 
-def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_rest_of_the_batch_is_kept(
-    order_env: QueueHarness,
-) -> None:
-    send(order_env, order("o-good-1"))
-    send(order_env, "{not json")
-    send(order_env, order("o-bad", total="-5"))
-    send(order_env, {"event_type": "Order Shipped", "order_id": "o-x"})
-    send(order_env, {"order_id": "o-y"})
-    send(order_env, order("o-good-2"))
-
-    delivery = order_env.deliver(handler.lambda_handler)
-
-    assert delivery.failed_ids == []  # dead-lettered records are settled, not retried
-    assert set(stored_orders()) == {"o-good-1", "o-good-2"}
-    assert order_env.depth() == 0
-    dead = order_env.dead_letters()
-    assert len(dead) == 4
-    by_body = {m["Body"]: m["MessageAttributes"] for m in dead}
-    assert "body is not JSON" in by_body["{not json"]["failure_reason"]["StringValue"]
-    negative = next(attrs for body, attrs in by_body.items() if "o-bad" in body)
-    assert "total" in negative["failure_reason"]["StringValue"]
-    assert "greater than or equal to 0" in negative["failure_reason"]["StringValue"]
-    malformed_type = next(attrs for body, attrs in by_body.items() if "o-x" in body)
-    assert "event_type: 'Order Shipped' is not an event type" in malformed_type["failure_reason"]["StringValue"]
-    no_type = next(attrs for body, attrs in by_body.items() if "o-y" in body)
-    assert "event_type: Field required" in no_type["failure_reason"]["StringValue"]
-    for attrs in by_body.values():
-        assert attrs["failure_kind"]["StringValue"] == "poison"
-        assert attrs["source_queue_arn"]["StringValue"].endswith(":order-processing")
-        assert attrs["receive_count"]["StringValue"] == "1"
-
-
 # --- Tolerant reader (issue 15) ----------------------------------------------------------------------
 
 
@@ -166,72 +106,6 @@ def test_a_total_and_an_amount_that_differ_are_poison_naming_both(order_env: Que
     (dead,) = order_env.dead_letters()
     assert "total (120.50) and amount (99.00) differ" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert stored_orders() == {}
-
-
-def test_a_well_formed_event_type_order_processing_does_not_act_on_is_acknowledged(
-    order_env: QueueHarness, capsys: pytest.CaptureFixture[str]
-) -> None:
-    send(order_env, {"event_type": "order.shipped", "order_id": "o-1"})
-    assert order_env.deliver(handler.lambda_handler).failed_ids == []
-    assert order_env.dead_letters() == [] and order_env.depth() == 0
-    assert stored_orders() == {}
-    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    assert any(m.get("UnhandledEventTypes") == [1.0] or m.get("UnhandledEventTypes") == 1.0 for m in emf), emf
-
-
-def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
-    runtime = handler.runtime()
-    failed_puts = fail_calls(
-        runtime.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
-    )
-    visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
-    message_id = send(order_env, order("o-flaky"))
-    send(order_env, order("o-steady"))
-
-    first = order_env.deliver(handler.lambda_handler)
-    # Only the order that hit the error is retried; the other one is done.
-    assert first.failed_ids == [message_id]
-    order_env.let_time_pass()
-    deliveries = [first, *order_env.drain(handler.lambda_handler)]
-
-    assert set(stored_orders()) == {"o-flaky", "o-steady"}
-    assert len(failed_puts) == 2
-    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20]  # capped exponential backoff
-    assert sum(len(d.failed_ids) for d in deliveries) == 2
-    assert order_env.depth() == 0
-    assert order_env.dead_letters() == []
-
-
-def test_retries_used_up_end_in_the_dlq_with_the_last_error(order_env: QueueHarness) -> None:
-    runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
-    visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
-    send(order_env, order("o-doomed"))
-
-    deliveries = order_env.drain(handler.lambda_handler)
-
-    assert sum(1 for d in deliveries if d.message_ids) == MAX_ATTEMPTS  # the attempt limit, no more
-    assert [call["VisibilityTimeout"] for call in visibility] == [10, 20, 40, 80, 160, 320, 640]
-    (message,) = order_env.dead_letters()
-    attrs = message["MessageAttributes"]
-    assert attrs["failure_kind"]["StringValue"] == "exhausted"
-    assert f"gave up after {MAX_ATTEMPTS} attempts" in attrs["failure_reason"]["StringValue"]
-    assert attrs["attempts"]["StringValue"] == str(MAX_ATTEMPTS)
-    assert "InternalServerError" in attrs["failure_reason"]["StringValue"]
-    assert order_env.depth() == 0
-    assert stored_orders() == {}
-
-
-def test_a_poison_message_stays_on_its_queue_when_the_dlq_cannot_be_reached(order_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().failures.sqs_client, "SendMessage", times=1, code="ServiceUnavailable")
-    message_id = send(order_env, "{broken")
-    delivery = order_env.deliver(handler.lambda_handler)
-    assert delivery.failed_ids == [message_id]
-    assert order_env.depth() == 1
-    order_env.let_time_pass()
-    order_env.deliver(handler.lambda_handler)
-    assert len(order_env.dead_letters()) == 1
-    assert order_env.depth() == 0
 
 
 def test_a_cancellation_days_before_its_order_is_kept_and_takes_effect_when_the_order_arrives(
@@ -329,73 +203,6 @@ def test_an_internal_update_is_published_with_the_internal_attribute_and_no_amou
     assert set(stored_orders()["o-u"]["updates"]) == {"u-1", "u-2"}
 
 
-def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publishing(
-    order_env: QueueHarness,
-) -> None:
-    fail_calls(handler.runtime().publisher._sns, "Publish", times=1, code="InternalError")
-    send(order_env, order("o-p"))
-    first = order_env.deliver(handler.lambda_handler)
-    assert len(first.failed_ids) == 1
-    assert "o-p" in stored_orders()  # stored, but not announced
-    assert published(order_env) == []
-    order_env.let_time_pass()
-    order_env.deliver(handler.lambda_handler)
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-p/order.created"]
-
-
-def bus_events(env: QueueHarness) -> list[dict[str, Any]]:
-    assert env.bus_listener_url is not None
-    return [message["body"] for message in received(env.sqs, env.bus_listener_url)]
-
-
-def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHarness) -> None:
-    order_env.sqs.send_message(
-        QueueUrl=order_env.queue_url,
-        MessageBody=json.dumps(order("o-big", total="2500.00", customer_tier="enterprise")),
-        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "corr-big"}},
-    )
-    send(order_env, order("o-big", total="2500.00", customer_tier="enterprise"))  # a duplicate
-    send(order_env, {"event_type": "order.cancelled", "order_id": "o-big"})
-    order_env.drain(handler.lambda_handler)
-    (event,) = bus_events(order_env)
-    assert (event["source"], event["detail-type"]) == ("com.myapp.orders", "OrderCreated")
-    assert event["detail"] == {
-        "event_id": "o-big/order.created",
-        "order_id": "o-big",
-        "customer_id": "c-1",
-        "customer_tier": "enterprise",
-        "total": 2500.0,
-        "currency": "EUR",
-        "item_count": 2,
-        "correlation_id": "corr-big",
-    }
-
-
-def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=1, code="InternalException")
-    send(order_env, order("o-bus"))
-    first = order_env.deliver(handler.lambda_handler)
-    assert len(first.failed_ids) == 1
-    order_env.let_time_pass()
-    order_env.drain(handler.lambda_handler)
-    assert [e["detail"]["order_id"] for e in bus_events(order_env)] == ["o-bus"]
-
-
-# --- Defect 3: what is announced follows from the stored order, once per event id -----------------
-
-
-def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarness) -> None:
-    """PutEvents failing after the SNS publish used to delete the idempotency record: the retry republished."""
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=4, code="InternalException")
-    handler.runtime().bus._sleep = lambda seconds: None
-    send(order_env, order("o-once"))
-    assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
-    order_env.let_time_pass()
-    order_env.drain(handler.lambda_handler)
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-once/order.created"]
-    assert [e["detail"]["event_id"] for e in bus_events(order_env)] == ["o-once/order.created"]
-
-
 def expire_every_item_with_a_time_to_live() -> None:
     """Months pass: DynamoDB's TTL has removed every item with an expiry (Powertools' idempotency records, say)."""
     dynamodb = boto3.resource("dynamodb")
@@ -433,42 +240,6 @@ def test_a_late_duplicate_of_a_cancelled_order_announces_nothing_and_starts_no_f
     assert published(order_env) == []
     assert bus_events(order_env) == []
     assert stored_orders()["o-gone"]["status"] == "CANCELLED"
-
-
-def test_an_announcement_repeated_after_a_crash_carries_the_same_id_and_content(order_env: QueueHarness) -> None:
-    """A crash between the publish and its mark repeats the publish: the same event, so subscribers deduplicate."""
-    runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"])
-    order_env.sqs.send_message(
-        QueueUrl=order_env.queue_url,
-        MessageBody=json.dumps(order("o-crash")),
-        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "corr-first"}},
-    )
-    assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
-    order_env.let_time_pass()
-    send(order_env, order("o-crash"))  # and a duplicate with another correlation id
-    order_env.drain(handler.lambda_handler)
-    first, again = published(order_env)
-    assert first["body"] == again["body"]
-    assert first["body"]["correlation_id"] == "corr-first"
-
-
-# --- Found by the generated histories -----------------------------------------------------------------
-
-
-def test_a_correlation_id_too_long_to_travel_is_refused_at_the_entry_as_poison(order_env: QueueHarness) -> None:
-    """A 129-character correlation id was accepted, then every announcement of the order failed to build
-    (the event allows 128): the order was stored, never announced, and dead-lettered as 'exhausted'."""
-    order_env.sqs.send_message(
-        QueueUrl=order_env.queue_url,
-        MessageBody=json.dumps(order("o-corr")),
-        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": "c" * 129}},
-    )
-    assert order_env.deliver(handler.lambda_handler).failed_ids == []
-    (dead,) = order_env.dead_letters()
-    assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "poison"
-    assert "correlation_id attribute" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
-    assert stored_orders() == {}  # refused before any effect
 
 
 @pytest.mark.parametrize(
@@ -566,65 +337,6 @@ def test_a_total_of_minus_zero_is_zero(order_env: QueueHarness) -> None:
     order_env.deliver(handler.lambda_handler)
     (event,) = published(order_env)
     assert event["attributes"]["amount"] == "0.00"
-
-
-def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as_poison(
-    order_env: QueueHarness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The reason named a field spelled with U+FFFE; SQS refused the reason (a message attribute), the DLQ send
-    failed every time, and after 8 attempts the message was dead-lettered as 'exhausted' with a false reason.
-    (Unknown fields are ignored now, so the reason is made to quote the character here.)"""
-    from event_runtime.errors import PoisonMessageError
-    from event_runtime.text import carriable
-
-    def refuse_what_sqs_refuses(params: dict[str, Any], **_: Any) -> None:
-        for value in (params.get("MessageAttributes") or {}).values():
-            carriable(value.get("StringValue", ""))  # ValueError, as SQS's InvalidMessageContents
-
-    def refuse_quoting(body: str | None) -> Any:
-        raise PoisonMessageError("field \ufffe: not allowed")
-
-    monkeypatch.setattr(handler, "read_order_message", refuse_quoting)
-    handler.runtime().failures.sqs_client.meta.events.register(
-        "before-parameter-build.sqs.SendMessage", refuse_what_sqs_refuses
-    )
-    send(order_env, order("o-odd"))
-    assert order_env.deliver(handler.lambda_handler).failed_ids == []
-    (dead,) = order_env.dead_letters()
-    attributes = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
-    assert attributes["failure_kind"] == "poison"
-    assert "field \\ufffe: not allowed" in attributes["failure_reason"]
-
-
-# --- Found by the generated histories ------------------------------------------------------------------
-
-
-def test_while_its_marks_fail_an_order_is_announced_again_by_each_record_of_it_and_never_once_marked(
-    order_env: QueueHarness,
-) -> None:
-    """Shrunk from a soak: the marks of one order were throttled while a batch held the order and its
-    duplicate, so one disturbed invocation announced the same event twice (the histories' bound of one repeat
-    per disturbed invocation was wrong). What holds: repeats carry the same id and content, and once the mark
-    is written the event is never announced again."""
-    client = handler.runtime().store._table.meta.client
-    fail_calls(
-        client,
-        "UpdateItem",
-        times=2,
-        code="ProvisionedThroughputExceededException",
-        when=lambda p: "published" in str(p),
-    )
-    send(order_env, order("o-1"))
-    send(order_env, order("o-1"))  # a producer's resend, in the same batch
-    assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 2
-    first, again = published(order_env)
-    assert first["body"] == again["body"] and first["body"]["event_id"] == "o-1/order.created"
-    order_env.let_time_pass()
-    order_env.drain(handler.lambda_handler)
-    assert [e["body"]["event_id"] for e in published(order_env)] == ["o-1/order.created"]  # marked: once more, no more
-    send(order_env, order("o-1"))
-    order_env.drain(handler.lambda_handler)
-    assert published(order_env) == []
 
 
 # --- Found by trying to break the contract claims (a reviewer's tests, kept) -------------------------

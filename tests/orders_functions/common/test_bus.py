@@ -1,12 +1,11 @@
-"""Putting events on the bus (schema, per-entry failures) and replaying an archive window."""
+"""common.bus: putting events on the bus (schema checked first, failed entries retried, requests sized as
+EventBridge sizes them)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.validation.exceptions import SchemaValidationError
 
@@ -18,7 +17,6 @@ from orders_functions.common.bus import (
     PutEventsError,
     entry_size,
 )
-from orders_functions.replay.replayer import ArchiveReplayer, ReplayWindowError
 
 DETAIL = {
     "order_id": "o-1",
@@ -101,49 +99,3 @@ def test_an_order_created_detail_that_breaks_the_schema_is_not_put() -> None:
     with pytest.raises(SchemaValidationError):
         BusPublisher(client, "orders").put_order_created({**DETAIL, "total": "lots"})
     assert client.calls == []
-
-
-def test_a_replay_window_is_replayed_and_followed_to_the_end(aws: None) -> None:
-    client = boto3.client("events")
-    bus_arn = client.create_event_bus(Name="orders")["EventBusArn"]
-    archive_arn = client.create_archive(ArchiveName="all-order-events", EventSourceArn=bus_arn)["ArchiveArn"]
-    seen: list[str] = []
-    now = datetime.now(UTC)
-    report = ArchiveReplayer(client, sleep=lambda _: None, on_progress=lambda p: seen.append(p.state)).replay(
-        archive_arn, bus_arn, now - timedelta(hours=1), now, name="last-hour"
-    )
-    assert report.state == "COMPLETED"
-    assert report.fraction_done == 1.0
-    assert seen[-1] == "COMPLETED"
-    assert client.describe_replay(ReplayName="last-hour")["EventSourceArn"] == archive_arn
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "problem"),
-    [
-        (datetime(2026, 11, 29, 12, tzinfo=UTC), datetime(2026, 11, 29, 11, tzinfo=UTC), "ends"),
-        (datetime(2026, 11, 29, 11), datetime(2026, 11, 29, 12), "time zone"),
-    ],
-)
-def test_a_malformed_window_is_refused_before_anything_starts(start: datetime, end: datetime, problem: str) -> None:
-    class NoCalls:
-        def __getattr__(self, name: str) -> Any:
-            raise AssertionError(f"{name} must not be called")
-
-    with pytest.raises(ReplayWindowError, match=problem):
-        ArchiveReplayer(NoCalls()).replay("arn:archive", "arn:bus", start, end)
-
-
-def test_the_replay_function_replays_the_window_it_is_given(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orders_functions.replay import handler
-    from tests.orders_functions.sqs_harness import FakeLambdaContext
-
-    client = boto3.client("events")
-    bus_arn = client.create_event_bus(Name="orders")["EventBusArn"]
-    archive_arn = client.create_archive(ArchiveName="all-order-events", EventSourceArn=bus_arn)["ArchiveArn"]
-    monkeypatch.setenv("ARCHIVE_ARN", archive_arn)
-    monkeypatch.setenv("BUS_ARN", bus_arn)
-    now = datetime.now(UTC)
-    window = {"start": (now - timedelta(hours=2)).isoformat(), "end": now.isoformat(), "name": "by-the-function"}
-    outcome = handler.lambda_handler(window, FakeLambdaContext())
-    assert (outcome["name"], outcome["state"], outcome["fraction_done"]) == ("by-the-function", "COMPLETED", 1.0)
