@@ -288,3 +288,14 @@ def test_routes_refuses_a_template_whose_pattern_aws_would_refuse(
     result = cli.invoke(app, ["routes", "--cdk-out", str(tmp_path)])
     assert result.exit_code == 2
     assert "is one EventBridge would refuse: " in one_line_error(result)
+
+
+def test_eventctl_routes_deep_event_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from eventctl.cli import app
+
+    (tmp_path / "S.template.json").write_text(json.dumps({"Resources": {}}))
+    event = '{"a":' * 100000 + "1" + "}" * 100000
+    result = CliRunner().invoke(app, ["routes", "--cdk-out", str(tmp_path), "--event", event])
+    assert result.exit_code == 2, repr(result.exception)

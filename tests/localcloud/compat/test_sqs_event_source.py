@@ -1,139 +1,19 @@
-"""Lambda without Docker and SQS event source mappings that poll, against a real moto server in this process."""
+"""localcloud.compat.sqs_event_source: an SQS event source mapping polls whole batches, honours batchItemFailures,
+its batching window, its concurrency and each FIFO group's order; against a real moto server in this process.
+
+When a "moto still ..." test fails after a moto upgrade, moto closed the gap: delete the module.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
 import time
-import urllib.request
-import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import boto3
-import pytest
-from moto import mock_aws
-from moto.server import ThreadedMotoServer
-
-from event_constructs import powertools
 from localcloud.compat import installed, lambda_runtime, sqs_event_source, time_scale
 from localcloud.settings import LocalCloudSettings
-from tests.localcloud.conftest import server_settings
-
-HANDLER = """
-import json, os, time
-def handler(event, context):
-    records = event.get("Records", [])
-    print(json.dumps({"batch": [r["body"] for r in records]}))
-    started = time.time()
-    time.sleep(event.get("sleep", 0) or 0.4 * sum(r["body"].startswith("slow") for r in records))
-    print(json.dumps({"ran": [r["body"] for r in records], "from": started, "to": time.time()}))
-    return {
-        "batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in records if r["body"] == "fail"],
-        "greeting": os.environ.get("GREETING"),
-        "remaining_ms": context.get_remaining_time_in_millis(),
-    }
-"""
-ROLE = "arn:aws:iam::123456789012:role/lambda"
-POWERTOOLS_LAYER = (
-    f"arn:aws:lambda:us-east-1:{powertools.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-    f"AWSLambdaPowertoolsPythonV3-python314-arm64:{powertools.POWERTOOLS_LAYER_VERSION}"
-)
-
-
-def _code() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", HANDLER)
-    return buffer.getvalue()
-
-
-def _create_function(client: Any, name: str, timeout: int = 5, layers: list[str] | None = None) -> str:
-    local = "amazonaws.com" not in client.meta.endpoint_url
-    iam = boto3.client(
-        "iam",
-        endpoint_url=client.meta.endpoint_url if local else None,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-        iam.create_role(
-            RoleName="lambda", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
-        )
-    return str(
-        client.create_function(
-            FunctionName=name,
-            Runtime="python3.14",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": _code()},
-            Timeout=timeout,
-            Environment={"Variables": {"GREETING": "hello"}},
-            Layers=layers or [],
-        )["FunctionArn"]
-    )
-
-
-@pytest.fixture
-def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloudSettings]:
-    settings = server_settings(tmp_path)
-    monkeypatch.setenv("MOTO_PORT", str(settings.port))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.port, verbose=False)
-    server.start()
-    try:
-        yield settings
-    finally:
-        urllib.request.urlopen(urllib.request.Request(f"{settings.endpoint}/moto-api/reset", method="POST"))
-        server.stop()
-
-
-def test_moto_still_needs_docker_to_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        client = boto3.client("lambda")
-        _create_function(client, "f")
-        response = client.invoke(FunctionName="f", Payload=b"{}")
-    assert response["FunctionError"]
-    assert b"error running docker" in response["Payload"].read()
-
-
-def test_a_function_runs_in_a_warm_subprocess_with_its_environment(cloud: LocalCloudSettings) -> None:
-    with installed(lambda_runtime, settings=cloud):
-        client = cloud.client("lambda")
-        _create_function(client, "f", layers=[POWERTOOLS_LAYER])
-        first = json.loads(client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read())
-        second = json.loads(client.invoke(FunctionName="f", Payload=b"{}")["Payload"].read())
-    assert first["greeting"] == second["greeting"] == "hello"
-    assert 0 < first["remaining_ms"] <= 5000
-    log = (cloud.state_dir / "logs" / "f.log").read_text()
-    assert log.count('{"batch": []}') == 2
-
-
-def test_an_invocation_over_the_timeout_fails_and_the_next_one_gets_a_fresh_environment(
-    cloud: LocalCloudSettings,
-) -> None:
-    with installed(lambda_runtime, settings=cloud):
-        client = cloud.client("lambda")
-        _create_function(client, "slow", timeout=1)
-        timed_out = client.invoke(FunctionName="slow", Payload=json.dumps({"sleep": 3}).encode())
-        after = client.invoke(FunctionName="slow", Payload=b"{}")
-    assert timed_out["FunctionError"]
-    assert "Task timed out after 1.00 seconds" in timed_out["Payload"].read().decode()
-    assert "FunctionError" not in after
-
-
-def test_an_unknown_layer_version_is_refused_with_the_versions_the_local_cloud_has(cloud: LocalCloudSettings) -> None:
-    wrong = POWERTOOLS_LAYER.rsplit(":", 1)[0] + ":1"
-    with pytest.raises(
-        lambda_runtime.UnknownLayerError, match=f"provides version {powertools.POWERTOOLS_LAYER_VERSION} only"
-    ):
-        lambda_runtime.check_layer(wrong)
-    with pytest.raises(lambda_runtime.UnknownLayerError, match="not a layer the local cloud knows"):
-        lambda_runtime.check_layer("arn:aws:lambda:us-east-1:999999999999:layer:other:1")
+from tests.localcloud.compat.conftest import create_function
 
 
 def _queue_with_mapping(cloud: LocalCloudSettings, max_receive_count: int = 5) -> tuple[Any, str, str]:
@@ -148,7 +28,7 @@ def _queue_with_mapping(cloud: LocalCloudSettings, max_receive_count: int = 5) -
         },
     )["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    _create_function(client, "consumer")
+    create_function(client, "consumer")
     for body in ("a", "fail", "b"):  # before the mapping exists: the first poll sees all three
         sqs.send_message(QueueUrl=url, MessageBody=body)
     client.create_event_source_mapping(
@@ -168,7 +48,7 @@ def test_moto_still_invokes_one_record_at_a_time_on_send(cloud: LocalCloudSettin
         sqs, client = cloud.client("sqs"), cloud.client("lambda")
         url = sqs.create_queue(QueueName="pushed")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        _create_function(client, "consumer")
+        create_function(client, "consumer")
         client.create_event_source_mapping(FunctionName="consumer", EventSourceArn=arn, BatchSize=10)
         for body in ("a", "b", "c"):
             sqs.send_message(QueueUrl=url, MessageBody=body)
@@ -239,7 +119,7 @@ def _mapped_queue(
     attributes = {"VisibilityTimeout": str(visibility_timeout), **({"FifoQueue": "true"} if fifo else {})}
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    _create_function(client, "consumer")
+    create_function(client, "consumer")
     if reserved_concurrency is not None:
         client.put_function_concurrency(FunctionName="consumer", ReservedConcurrentExecutions=reserved_concurrency)
     for body, group in bodies:
@@ -291,37 +171,3 @@ def test_reserved_concurrency_of_one_runs_one_invocation_at_a_time(cloud: LocalC
         runs = _wait_for_runs(cloud, 3)
     assert len(runs) == 3
     assert _most_at_once(runs) == 1
-
-
-def _zip(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
-
-
-def test_a_function_imports_from_its_own_layers_ahead_of_what_the_local_cloud_has_installed(
-    cloud: LocalCloudSettings,
-) -> None:
-    """As Lambda puts /opt/python first: a layer's package shadows the one installed next to the local cloud."""
-    with installed(lambda_runtime, settings=cloud):
-        client = cloud.client("lambda")
-        layer = client.publish_layer_version(
-            LayerName="own",
-            Content={
-                "ZipFile": _zip(
-                    {"python/only_in_layer.py": "VALUE = 'from the layer'\n", "python/event_runtime/__init__.py": ""}
-                )
-            },
-        )["LayerVersionArn"]
-        _create_function(client, "layered", layers=[layer, POWERTOOLS_LAYER])
-        handler = (
-            "import event_runtime, only_in_layer\n"
-            "def handler(event, context):\n"
-            "    return {'value': only_in_layer.VALUE, 'runtime': event_runtime.__file__}\n"
-        )
-        client.update_function_code(FunctionName="layered", ZipFile=_zip({"app.py": handler}))
-        answer = json.loads(client.invoke(FunctionName="layered", Payload=b"{}")["Payload"].read())
-    assert answer["value"] == "from the layer"
-    assert answer["runtime"].startswith(str(cloud.state_dir / "layers"))
