@@ -43,25 +43,6 @@ def test_each_schema_reads_what_its_last_published_version_allowed(schema: Messa
     )
 
 
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        (lambda s: s["properties"].pop("customer_id"), "customer_id: removed (or renamed)"),
-        (lambda s: s["required"].append("item_count"), "item_count: newly required"),
-        (lambda s: s["properties"]["order_id"].update(maxLength=10), "order_id: maxLength narrowed from 64 to 10"),
-        (lambda s: s["properties"]["total"].update(maximum=1000), "total: maximum narrowed"),
-        (lambda s: s["properties"]["customer_tier"].update(enum=["standard"]), "customer_tier: enum narrowed"),
-        (lambda s: s["properties"]["currency"].update(type="integer"), "currency: type narrowed"),
-        (lambda s: s.update(additionalProperties=False), "additional properties newly forbidden"),
-    ],
-)
-def test_a_backward_incompatible_change_is_caught(change: object, problem: str) -> None:
-    published = SCHEMAS["order-created"].make()
-    changed = json.loads(json.dumps(published))
-    change(changed)  # type: ignore[operator]
-    assert any(problem in found for found in backward_problems(published, changed))
-
-
 def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body() -> None:
     """Valid by the schema exactly when the reader (OrderEvent, after deriving what may be left out) takes it."""
     from pydantic import ValidationError
@@ -85,41 +66,6 @@ def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body
     assert checked >= 10
 
 
-def test_the_app_and_its_producer_name_the_same_source_and_detail_type() -> None:
-    """The stacks cannot import the handlers' package yet (issue 18): the two constants are checked equal."""
-    from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
-    from stacks.orchestration_stack import HIGH_VALUE_PATTERN
-    from stacks.orchestration_stack import ORDERS_SOURCE as STACK_SOURCE
-
-    assert STACK_SOURCE == ORDERS_SOURCE
-    assert HIGH_VALUE_PATTERN.detail_type == [ORDER_CREATED]
-
-
-def test_a_field_made_nullable_is_not_a_break() -> None:
-    """Found by trying to break the checker: it reported 'union member removed' for a wider field."""
-    published = SCHEMAS["order-created"].make()
-    nullable = json.loads(json.dumps(published))
-    nullable["properties"]["currency"] = {"anyOf": [published["properties"]["currency"], {"type": "null"}]}
-    assert backward_problems(published, nullable) == []
-
-
-@pytest.mark.parametrize(
-    ("change", "problem"),
-    [
-        ({"multipleOf": 2}, "multipleOf narrowed"),
-        ({"x-decimal-places": 0}, "x-decimal-places narrowed"),
-        ({"format": "date-time"}, "format changed"),
-    ],
-)
-def test_the_narrowings_pydantic_and_json_schema_spell_otherwise_are_caught(change: dict, problem: str) -> None:
-    """Found by trying to break the checker: a price's precision (pydantic's decimal_places) and multipleOf
-    narrowed without a finding."""
-    published = SCHEMAS["order-created"].make()
-    changed = json.loads(json.dumps(published))
-    changed["properties"]["item_count"].update(change)
-    assert any(problem in found for found in backward_problems(published, changed))
-
-
 # --- The schema is the readers' contract: what it accepts, they read --------------------------------------
 # Found by trying to break it (issue 15's second review): the schemas accepted money as any text, times
 # without an offset, uncarriable correlation ids, an order without total or amount and an update without
@@ -129,6 +75,8 @@ def test_the_narrowings_pydantic_and_json_schema_spell_otherwise_are_caught(chan
 # through for that reason names its rule here.
 
 _CREATED = {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1"}
+
+
 _EVENT = {"event_type": "order.created", "order_id": "o-1", "customer_id": "c-1", "amount": 10}
 
 
@@ -255,10 +203,3 @@ def test_money_precision_narrowed_in_a_model_is_a_break() -> None:
     assert "amount: x-decimal-places narrowed from 2 to 0" in backward_problems(published, new)
     assert "amount: x-max-digits narrowed from 11 to 3" in backward_problems(published, new)
     assert backward_problems(published, SCHEMAS["balance-update"].make()) == []
-
-
-def test_a_changed_default_is_a_break() -> None:
-    published = SCHEMAS["order-event"].make()
-    changed = json.loads(json.dumps(published))
-    changed["properties"]["currency"]["default"] = "EUR"
-    assert "currency: default changed from 'USD' to 'EUR'" in backward_problems(published, changed)
