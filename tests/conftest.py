@@ -37,7 +37,7 @@ def aws_calls() -> Iterator[CallRecorder]:
 #: and the test that judges what they recorded (in that order); the end-to-end tests and their one cloud.
 XDIST_GROUPS = {
     **dict.fromkeys(HANDLER_TESTS, "handlers"),
-    "tests/stacks/test_least_privilege.py": "handlers",
+    "tests/app/test_least_privilege.py": "handlers",
     "tests/e2e/": "e2e",
 }
 

@@ -103,7 +103,7 @@ def test_the_archive_keeps_every_order_event_for_90_days(dev_app: SynthesizedApp
 
 
 def test_only_the_own_account_may_put_events_on_the_bus(dev_app: SynthesizedApp) -> None:
-    """And of it only the bus's producers: see tests/stacks/test_resource_policies.py."""
+    """And of it only the bus's producers: see tests/app/test_resource_policies.py."""
     statements = [p["Properties"]["Statement"] for p in resources(dev_app, "AWS::Events::EventBusPolicy").values()]
     (allow,) = [s for s in statements if s["Effect"] == "Allow"]
     assert allow["Action"] == "events:PutEvents"

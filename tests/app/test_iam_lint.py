@@ -4,7 +4,7 @@ parliament checks actions against IAM's service authorization reference: unknown
 ARNs of the wrong type for an action, conditions an action does not support, ``*`` where a resource
 could be named. It found that ``events:StartReplay`` is authorised on the destination bus and the
 replay as well as the archive (the replay function's role named only the archive). Its auditors are
-written for identity policies; resource and key policies are judged by tests/stacks/test_resource_policies.py.
+written for identity policies; resource and key policies are judged by tests/app/test_resource_policies.py.
 """
 
 from __future__ import annotations
