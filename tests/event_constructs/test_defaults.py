@@ -34,7 +34,6 @@ from event_constructs import (
     powertools_layer_arn,
     rotating_key,
 )
-from event_constructs.__main__ import main
 from event_constructs.defaults import (
     COMMAND,
     CONSUMER,
@@ -65,22 +64,6 @@ def test_the_readmes_table_of_defaults_is_the_one_the_code_renders() -> None:
     assert with_table(readme) == readme, (
         f"README.md's table of defaults differs from the code; rewrite it with `{COMMAND} --write README.md`"
     )
-
-
-def test_the_command_prints_the_table_and_rewrites_only_what_is_between_the_markers(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["defaults"]) == 0
-    assert capsys.readouterr().out == markdown_table()
-    document = tmp_path / "doc.md"
-    document.write_text(f"# Title\n\nBefore.\n\n{TABLE_START}\n| stale |\n{TABLE_END}\n\nAfter.\n")
-    assert main(["defaults", "--write", str(document)]) == 0
-    assert document.read_text() == f"# Title\n\nBefore.\n\n{TABLE_START}\n{markdown_table()}{TABLE_END}\n\nAfter.\n"
-    assert main(["defaults", "--write", str(document)]) == 0
-    assert "is current" in capsys.readouterr().out
-    document.write_text("# No markers\n")
-    assert main(["defaults", "--write", str(document)]) == 1
-    assert "no <!-- defaults:start --> ... <!-- defaults:end --> markers" in capsys.readouterr().err
 
 
 def test_the_table_has_a_row_per_default_with_one_prop_name_each() -> None:

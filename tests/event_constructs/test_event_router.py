@@ -1,4 +1,4 @@
-"""EventRouter and InputMapping: what they build and what they refuse."""
+"""EventRouter: what it builds (bus, rules, targets with their DLQ, an InputMapping rendered) and what it refuses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk.assertions import Template
 
-from event_constructs import EventRouter, InputMapping, InvalidPropsError, input_template_problems
+from event_constructs import EventRouter, InputMapping, InvalidPropsError
 
 PATTERN = events.EventPattern(source=["com.example"])
 
@@ -90,15 +90,6 @@ def test_refused_target_props(props: dict[str, Any], problem: str) -> None:
 def test_an_archive_needs_a_name_and_a_pattern() -> None:
     with pytest.raises(InvalidPropsError, match="archive_name and archive_pattern together"):
         router(archive_name="all")
-
-
-def test_template_problems_are_found() -> None:
-    assert input_template_problems({"a": "$.detail.a"}, '{"a": <a>, "b": "<a>"}') == []
-    assert input_template_problems({"a": "$.detail.a"}, '{"a": <a>, "b": <b>}') == [
-        "the input template uses <b>, which is not in the input paths map (it has: a)"
-    ]
-    problems = input_template_problems({"a": "$.detail.a"}, '{"a": <a>,}')
-    assert len(problems) == 1 and "not valid JSON after substitution" in problems[0]
 
 
 def test_a_pattern_eventbridge_would_refuse_fails_at_synth_with_its_reason() -> None:

@@ -1,4 +1,4 @@
-"""What changes between dev and prod, and synth with or without an explicit environment."""
+"""stacks (build_orders_app): what changes between dev and prod, and synth with or without an explicit environment."""
 
 from __future__ import annotations
 
