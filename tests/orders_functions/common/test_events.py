@@ -1,12 +1,16 @@
 """common.events: reading an order event as it arrives (raw or in the SNS envelope), deriving what a producer
-may leave out, refusing what no reader can use; through the notification handler against moto."""
+may leave out, refusing what no reader can use: through the notification handler against moto, then on records
+built here."""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from orders_functions.common.events import NotHandledHere, message_attributes, parse_order_event, unwrap
 from orders_functions.notification import handler
 from tests.orders_functions.events import order_event, send_raw
 from tests.orders_functions.notification.helpers import notifications
@@ -73,3 +77,61 @@ def test_an_amount_more_precise_than_cents_is_poison(notification_env: QueueHarn
     notification_env.drain(handler.lambda_handler)
     (dead,) = notification_env.dead_letters()
     assert "amount" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
+
+
+# --- The module's functions, on records built here ---------------------------------------------------------------
+
+
+def sqs_record(body: str, attributes: dict[str, str] | None = None) -> SQSRecord:
+    return SQSRecord(
+        {
+            "messageId": "sqs-1",
+            "body": body,
+            "attributes": {"SentTimestamp": "1767225600000", "ApproximateReceiveCount": "1"},
+            "messageAttributes": {k: {"dataType": "String", "stringValue": v} for k, v in (attributes or {}).items()},
+        }
+    )
+
+
+def test_the_attributes_subscribers_filter_on() -> None:
+    public = order_event(amount="12.50")
+    assert message_attributes(public) == {
+        "event_type": {"DataType": "String", "StringValue": "order.created"},
+        "correlation_id": {"DataType": "String", "StringValue": "corr-o-1"},
+        "amount": {"DataType": "Number", "StringValue": "12.50"},
+    }
+    internal = order_event("order.updated", amount=None, internal=True, note="n", event_id="o-1/order.updated/u-1")
+    assert message_attributes(internal)["internal"] == {"DataType": "String", "StringValue": "true"}
+    assert "amount" not in message_attributes(internal)
+
+
+def test_an_sns_envelope_is_unwrapped_with_its_attributes_id_and_time() -> None:
+    inner = {"event_type": "order.created", "order_id": "o-1", "amount": 10.5}
+    envelope = {
+        "Type": "Notification",
+        "MessageId": "sns-1",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:order-events",
+        "Message": json.dumps(inner),
+        "Timestamp": "2026-12-01T10:00:00.000Z",
+        "MessageAttributes": {"correlation_id": {"Type": "String", "Value": "c-9"}},
+    }
+    delivery = unwrap(sqs_record(json.dumps(envelope)))
+    assert delivery.body == {**inner, "amount": Decimal("10.5")}
+    assert (delivery.message_id, delivery.published_at) == ("sns-1", "2026-12-01T10:00:00.000Z")
+    assert delivery.attributes == {"correlation_id": "c-9"}
+    assert delivery.text == json.dumps(inner)
+
+
+def test_a_raw_delivery_is_the_body_with_sqss_attributes_id_and_time() -> None:
+    delivery = unwrap(sqs_record('{"event_type": "order.created"}', {"correlation_id": "c-1"}))
+    assert delivery.attributes == {"correlation_id": "c-1"}
+    assert (delivery.message_id, delivery.published_at) == ("sqs-1", "2026-01-01T00:00:00+00:00")
+
+
+def test_a_type_the_consumer_does_not_handle_is_not_handled_here_and_never_poison() -> None:
+    record = sqs_record(json.dumps({"event_type": "order.shipped", "order_id": "o-1"}))
+    with pytest.raises(NotHandledHere) as raised:
+        parse_order_event(record)
+    assert raised.value.event_type == "order.shipped"
+    event = parse_order_event(sqs_record(order_event().model_dump_json()), handled={"order.created"})
+    assert (event.event_id, event.amount) == ("o-1/order.created", Decimal("120.50"))
