@@ -1,23 +1,17 @@
-"""A real moto server in this process, and a function to run in it (the Lambda and event source mapping tests)."""
+"""A function to run in the local cloud (the Lambda and event source mapping tests; ``cloud`` is in
+tests/localcloud/conftest.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-import urllib.request
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from event_constructs import powertools
-from localcloud.settings import LocalCloudSettings
-from tests.localcloud.conftest import server_settings
 
 HANDLER = """
 import json, os, time
@@ -76,16 +70,3 @@ def create_function(client: Any, name: str, timeout: int = 5, layers: list[str] 
             Layers=layers or [],
         )["FunctionArn"]
     )
-
-
-@pytest.fixture
-def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloudSettings]:
-    settings = server_settings(tmp_path)
-    monkeypatch.setenv("MOTO_PORT", str(settings.port))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.port, verbose=False)
-    server.start()
-    try:
-        yield settings
-    finally:
-        urllib.request.urlopen(urllib.request.Request(f"{settings.endpoint}/moto-api/reset", method="POST"))
-        server.stop()
