@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import pytest
@@ -23,6 +23,11 @@ CODE = lambda_.Code.from_inline("def handler(event, context): ...")
 EXTRA_LAYER = "arn:aws:lambda:us-east-1:111122223333:layer:shared:4"
 
 
+def logical_id(construct: Any) -> str:
+    """The logical id of ``construct``'s CloudFormation resource."""
+    return cdk.Stack.of(construct).get_logical_id(cast(cdk.CfnElement, construct.node.default_child))
+
+
 @dataclass
 class Built:
     template: dict[str, Any]
@@ -31,13 +36,10 @@ class Built:
 
     def resource(self, owner: str, kind: str) -> dict[str, Any]:
         """The one resource of type ``kind`` that the ServiceFunction ``owner`` made."""
-        logical_id = cdk.Stack.of(self.functions[owner]).get_logical_id(
-            getattr(self.functions[owner], kind).node.default_child
-        )
-        return self.template["Resources"][logical_id]
+        return self.template["Resources"][logical_id(getattr(self.functions[owner], kind))]
 
     def policy_of(self, owner: str) -> dict[str, Any]:
-        role = cdk.Stack.of(self.functions[owner]).get_logical_id(self.functions[owner].role.node.default_child)
+        role = logical_id(self.functions[owner].role)
         (policy,) = [
             r
             for r in self.template["Resources"].values()
@@ -90,7 +92,7 @@ def test_the_newest_python_on_arm64_traced_with_json_logs_in_its_own_group(built
     assert (function["Runtime"], function["Architectures"]) == ("python3.14", ["arm64"])
     assert function["TracingConfig"] == {"Mode": "Active"}
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
-    group = cdk.Stack.of(built.functions["Task"]).get_logical_id(built.functions["Task"].log_group.node.default_child)
+    group = logical_id(built.functions["Task"].log_group)
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": group}
     assert (function["MemorySize"], function["Timeout"]) == (256, 30)
 
@@ -112,11 +114,7 @@ def test_the_service_name_is_powertools_and_the_environment_is_added_to_it(built
 
 
 def test_the_layers_are_powertools_then_the_runtime_half_then_the_functions_own(built: Built) -> None:
-    runtime_layer = {
-        "Ref": cdk.Stack.of(built.functions["Task"]).get_logical_id(
-            cdk.Stack.of(built.functions["Task"]).node.find_child(LAYER_ID).node.default_child
-        )
-    }
+    runtime_layer = {"Ref": logical_id(cdk.Stack.of(built.functions["Task"]).node.find_child(LAYER_ID))}
     powertools, runtime, extra = built.resource("Custom", "function")["Properties"]["Layers"]
     assert f":layer:AWSLambdaPowertoolsPythonV3-python314-arm64:{POWERTOOLS_LAYER_VERSION}" in json.dumps(powertools)
     assert runtime == runtime_layer
@@ -146,7 +144,7 @@ def test_the_role_is_lambdas_without_managed_policies_and_says_who_runs_it(built
 
 
 def test_the_role_may_write_to_its_own_log_group_and_send_traces_and_nothing_else(built: Built) -> None:
-    group = cdk.Stack.of(built.functions["Task"]).get_logical_id(built.functions["Task"].log_group.node.default_child)
+    group = logical_id(built.functions["Task"].log_group)
     assert built.policy_of("Task")["Statement"] == [
         {
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -160,7 +158,7 @@ def test_the_role_may_write_to_its_own_log_group_and_send_traces_and_nothing_els
 def test_the_function_depends_on_its_roles_policy_not_on_the_role_it_names(built: Built) -> None:
     """cfn-lint W3005: the role is already ordered by ``Role: Fn::GetAtt``."""
     function = built.resource("Task", "function")
-    role = cdk.Stack.of(built.functions["Task"]).get_logical_id(built.functions["Task"].role.node.default_child)
+    role = logical_id(built.functions["Task"].role)
     (policy,) = [
         logical_id
         for logical_id, r in built.template["Resources"].items()

@@ -85,7 +85,7 @@ def test_what_cannot_be_named_without_a_reference_is_refused_saying_how_to_name_
     with pytest.raises(ValueError, match=r"has a generated name.*give the role a role_name"):
         writers.allow_grantee(role(other, "Unnamed"))
     with pytest.raises(ValueError, match="is not a role of this app to name as a writer"):
-        writers.allow_grantee(iam.AccountRootPrincipal())  # type: ignore[arg-type]
+        writers.allow_grantee(iam.AccountRootPrincipal())
 
 
 def test_restrict_makes_the_restriction_once_with_the_grantees_so_far_then_adds_to_it() -> None:

@@ -86,7 +86,8 @@ def test_records_of_different_queues_are_counted_apart(aws: None) -> None:
 def test_without_a_table_every_receive_is_an_attempt() -> None:
     attempts = ReceiveCountAttempts()
     assert attempts.begin(record(receives=5)) == Attempt(5)
-    assert attempts.failed(record(receives=5), Attempt(5), RuntimeError("x")) is None
+    attempts.failed(record(receives=5), Attempt(5), RuntimeError("x"))  # nothing to keep
+    assert attempts.begin(record(receives=5)) == Attempt(5)
 
 
 def test_an_error_is_described_by_its_type_and_cut_to_a_length() -> None:

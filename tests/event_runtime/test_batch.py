@@ -77,7 +77,7 @@ def test_a_batch_whose_every_record_fails_is_reported_record_by_record_not_raise
             ),
             None,
         )
-        assert sorted(item["itemIdentifier"] for item in response["batchItemFailures"]) == sorted(sent)
+        assert sorted(str(item["itemIdentifier"]) for item in response["batchItemFailures"]) == sorted(sent)
 
 
 def test_the_processor_keeps_a_groups_order_only_where_there_are_groups() -> None:

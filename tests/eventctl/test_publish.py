@@ -56,7 +56,7 @@ def test_weights_are_read_by_name_and_unknown_names_or_no_weight_refused() -> No
 def test_a_seed_gives_the_same_orders_and_cancellations_name_orders_made_before() -> None:
     def bodies(seed: int) -> list[dict]:
         orders = SampleOrders({"order.created": 1, "order.cancelled": 1}, DEFAULT_TIERS, seed=seed)
-        return [dict(message.body) for message in orders.messages(40)]  # type: ignore[call-overload]
+        return [dict(message.body) for message in orders.messages(40) if not isinstance(message.body, str)]
 
     first = bodies(7)
     assert first == bodies(7) and first != bodies(8)
