@@ -18,11 +18,11 @@ from localcloud.compat import (
     cfn_change_set_exports,
     cfn_global_table,
     cfn_inert,
+    cfn_lambda_layers,
     cfn_policies,
     cfn_sns_subscription,
     installed,
     kms_cfn_tags,
-    lambda_layer_ref,
 )
 from tests.localcloud.conftest import deploy_template, physical_ids
 
@@ -248,9 +248,41 @@ def test_moto_still_has_no_physical_id_for_a_layer_version() -> None:
 
 
 def test_a_layer_version_ref_is_its_version_arn() -> None:
-    with installed(lambda_layer_ref, cfn_change_set_exports):
+    with installed(cfn_lambda_layers, cfn_change_set_exports):
         stack = deploy_template({"Layer": _layer()}, {"Arn": {"Value": {"Ref": "Layer"}}})
         outputs = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["Outputs"]
         physical_id = physical_ids(stack)["Layer"]
     (layer,) = boto3.client("lambda").list_layers()["Layers"]
     assert physical_id == outputs[0]["OutputValue"] == layer["LatestMatchingVersion"]["LayerVersionArn"]
+
+
+def _function_with_layer() -> dict[str, object]:
+    role = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+    }
+    function = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Code": {"ZipFile": "def handler(event, context):\n    return 1\n"},
+            "Handler": "index.handler",
+            "Runtime": "python3.14",
+            "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+            "Layers": [{"Ref": "Layer"}],
+        },
+    }
+    return {"Layer": _layer(), "Role": role, "Function": function}
+
+
+def test_moto_still_creates_a_function_without_its_layers() -> None:
+    stack = deploy_template(_function_with_layer())
+    function = physical_ids(stack)["Function"]
+    assert boto3.client("lambda").get_function_configuration(FunctionName=function).get("Layers", []) == []
+
+
+def test_a_function_gets_the_layers_its_template_names() -> None:
+    with installed(cfn_lambda_layers):
+        stack = deploy_template(_function_with_layer())
+        ids = physical_ids(stack)
+        layers = boto3.client("lambda").get_function_configuration(FunctionName=ids["Function"])["Layers"]
+    assert [layer["Arn"] for layer in layers] == [ids["Layer"]]
