@@ -114,8 +114,10 @@ class FunctionDefaults:
         default=logs.RetentionDays.ONE_MONTH,
         metadata=default_of("ServiceFunction.log_retention", "QueueConsumer.log_retention"),
     )
-    #: The library's runtime half (event_runtime) in the stack's layer: a QueueConsumer's function always has it.
-    with_runtime_layer: bool = field(default=True, metadata=default_of("ServiceFunction.with_runtime_layer"))
+    #: The library's runtime half (event_runtime) in the stack's layer.
+    with_runtime_layer: bool = field(
+        default=True, metadata=default_of("ServiceFunction.with_runtime_layer", "QueueConsumer.with_runtime_layer")
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -29,10 +29,13 @@ from constructs import Construct
 from event_constructs._validation import PropsProblems, seconds
 from event_constructs.defaults import CONSUMER, EVERY_CONSTRUCT, FUNCTION
 from event_constructs.event_queue import QueueWithDeadLetterQueue
+from event_constructs.runtime_layer import runtime_layer
 from event_constructs.service_function import ServiceFunction
 from event_runtime.environment import ConsumerSettings
 
 #: AWS guidance: a queue's visibility timeout should be at least six times the consumer's timeout.
+#: The attribute that marks a lambda_.Function attached as a consumer (with the consumer's path).
+_CONSUMES = "_event_constructs_consumer"
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 #: AWS guidance: give Lambda consumers at least five receives before a message is dead-lettered.
 MIN_MAX_RECEIVE_COUNT = 5
@@ -110,6 +113,12 @@ class QueueConsumer(Construct):
             a backstop well above it (:func:`backstop_receive_count`). Default: 8 with an attempts_table;
             without one, the queue's max_receive_count.
         role_name: the new function's role's name. Default: none: CloudFormation generates one.
+        with_runtime_layer: whether the function (new, or an existing ``lambda_.Function``) gets the
+            library's runtime half (:mod:`event_runtime`) in the stack's layer; its handler needs it to
+            use ``event_runtime.BatchConsumer``. Default: True.
+
+    A function consumes one queue: its environment names one queue and one DLQ, so attaching a
+    ``lambda_.Function`` that already consumes a queue is refused.
 
     Attributes:
         function: the consumer function.
@@ -140,6 +149,7 @@ class QueueConsumer(Construct):
         attempts_table: dynamodb.ITable | None = None,
         max_attempts: int | None = None,
         role_name: str | None = None,
+        with_runtime_layer: bool = FUNCTION.with_runtime_layer,
     ) -> None:
         super().__init__(scope, construct_id)
         if max_attempts is None:
@@ -155,6 +165,13 @@ class QueueConsumer(Construct):
             (function is None) == (code is not None and handler is not None) and (code is None) == (handler is None),
             "give code and handler for a new function, or function for an existing one (not both)",
         )
+        if isinstance(function, lambda_.Function):
+            consumed = getattr(function, _CONSUMES, None)
+            problems.check(
+                consumed is None,
+                f"function {function.node.path} already consumes {consumed}: a function consumes one queue (its "
+                "environment names one queue and one DLQ); give this queue a function of its own",
+            )
         if function is not None:
             problems.check(
                 timeout is not None,
@@ -178,8 +195,11 @@ class QueueConsumer(Construct):
         if function is not None:
             self.function: lambda_.IFunction = function
             if isinstance(function, lambda_.Function):
+                setattr(function, _CONSUMES, self.node.path)
                 for name, value in {**consumer_environment, **(environment or {})}.items():
                     function.add_environment(name, value)
+                if with_runtime_layer:
+                    function.add_layers(runtime_layer(Stack.of(function)))
             self._attach(queue, batch_size, max_batching_window, max_concurrency)
             return
         assert code is not None and handler is not None
@@ -198,6 +218,7 @@ class QueueConsumer(Construct):
             removal_policy=removal_policy,
             environment={**consumer_environment, **(environment or {})},
             role_name=role_name,
+            with_runtime_layer=with_runtime_layer,
         )
         self.function, self.role, self.log_group = service.function, service.role, service.log_group
         self._attach(queue, batch_size, max_batching_window, max_concurrency)

@@ -28,11 +28,17 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 import event_runtime
-from event_constructs.powertools import DEFAULT_ARCHITECTURE, DEFAULT_RUNTIME
 
 #: Where the installed runtime half lives (a wheel's site-packages, or this repository's runtime/).
 RUNTIME_PACKAGE_DIR = Path(event_runtime.__file__).resolve().parent
 LAYER_ID = "EventRuntimeLayer"
+#: event_runtime is pure Python for 3.11 and later: any of Lambda's Python runtimes from 3.11, either architecture.
+COMPATIBLE_RUNTIMES = (
+    lambda_.Runtime.PYTHON_3_11,
+    lambda_.Runtime.PYTHON_3_12,
+    lambda_.Runtime.PYTHON_3_13,
+    lambda_.Runtime.PYTHON_3_14,
+)
 
 
 @jsii.implements(ILocalBundling)
@@ -63,7 +69,7 @@ def runtime_layer(scope: Construct, construct_id: str = LAYER_ID) -> lambda_.ILa
                 image=DockerImage.from_registry("unused-bundled-locally"), local=_CopyRuntimePackage()
             ),
         ),
-        compatible_runtimes=[DEFAULT_RUNTIME],
-        compatible_architectures=[DEFAULT_ARCHITECTURE],
+        compatible_runtimes=list(COMPATIBLE_RUNTIMES),
+        compatible_architectures=[lambda_.Architecture.ARM_64, lambda_.Architecture.X86_64],
         description=f"event_runtime {event_runtime.__version__}: the failure policy of event-constructs' consumers",
     )

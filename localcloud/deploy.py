@@ -53,15 +53,20 @@ def _cdk(settings: LocalCloudSettings, *arguments: str) -> float:
     return time.monotonic() - started
 
 
+def deploy_assembly(settings: LocalCloudSettings, cdk_out: Path) -> float:
+    """``cdk deploy`` every stack of an already synthesized app (another app than this one, say); seconds taken."""
+    return _cdk(settings, "deploy", "--all", "--app", str(cdk_out), "--require-approval", "never")
+
+
 def missing_resources(settings: LocalCloudSettings, cdk_out: Path) -> dict[str, list[str]]:
     """Stack name -> logical ids of template resources the stack does not hold."""
     cloudformation = settings.client("cloudformation")
     manifest = json.loads((cdk_out / "manifest.json").read_text())
     missing: dict[str, list[str]] = {}
-    for artifact in manifest["artifacts"].values():
+    for artifact_id, artifact in manifest["artifacts"].items():
         if artifact["type"] != "aws:cloudformation:stack":
             continue
-        name = artifact["properties"].get("stackName")
+        name = artifact["properties"].get("stackName", artifact_id)  # left out when it is the artifact's id
         template = json.loads((cdk_out / artifact["properties"]["templateFile"]).read_text())
         try:
             summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
@@ -114,4 +119,4 @@ if __name__ == "__main__":
     _main()
 
 
-__all__: list[Any] = ["DeployError", "DeployReport", "deploy", "missing_resources"]
+__all__: list[Any] = ["DeployError", "DeployReport", "deploy", "deploy_assembly", "missing_resources"]

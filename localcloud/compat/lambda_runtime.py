@@ -11,8 +11,9 @@ invocation beyond that waits for one to be free. Handler output is appended to
 ``<state dir>/logs/<function>.log``.
 
 Layers: a layer published to the local cloud (the app's own, such as event-constructs' runtime
-half) is unpacked beside the function's code, and its ``python/`` directory goes on the function's
-path ahead of everything installed, in the function's order, as Lambda puts ``/opt/python`` there.
+half) is unpacked beside the function's code, and its ``python/`` (and ``python/lib/python3.x/site-packages/``)
+go on the function's path ahead of everything installed, as Lambda puts ``/opt/python`` there; where two
+layers hold the same module, the later layer's wins, as in ``/opt``.
 A public layer must be one the local cloud knows: the pinned Powertools layer maps to the
 ``aws-lambda-powertools`` package installed next to the local cloud, and its version must be the
 one the layer carries (``event_constructs.powertools.POWERTOOLS_VERSION``). The interpreter is
@@ -143,7 +144,7 @@ class ExecutionEnvironment:
 
     def _layer_paths(self) -> list[str]:
         """The ``python/`` directory of each of the function's own layers, unpacked; known public layers add none."""
-        paths = []
+        paths: list[list[str]] = []
         backend = lambda_backends[self.function.account_id][self.function.region]
         for layer in self.function.layers:
             published = backend.layers_versions_by_arn(layer["Arn"])
@@ -156,8 +157,16 @@ class ExecutionEnvironment:
                     directory.mkdir(parents=True, exist_ok=True)
                     zipfile.ZipFile(io.BytesIO(published.code_bytes)).extractall(directory)
                     (directory / ".unpacked").touch()
-            paths.append(str(directory / "python"))
-        return paths
+            # Where Lambda's Python runtimes look in /opt: python/ and python/lib/python3.x/site-packages/.
+            paths.append(
+                [
+                    str(directory / "python"),
+                    *map(str, sorted((directory / "python").glob("lib/python3*/site-packages"))),
+                ]
+            )
+        # Lambda unpacks the layers into /opt in order, a later layer's file replacing an earlier one's: so the
+        # last layer's copy of a module is the one imported, and comes first here.
+        return [path for layer_paths in reversed(paths) for path in layer_paths]
 
     def _environment(self) -> dict[str, str]:
         function = self.function

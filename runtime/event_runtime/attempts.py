@@ -58,7 +58,9 @@ MAX_ERROR_LENGTH = 1000
 
 
 def receive_count(record: SQSRecord) -> int:
-    return int(record.attributes.approximate_receive_count or 1)
+    """SQS's ApproximateReceiveCount of the record (1 for a record that carries none, as hand-made events may)."""
+    attributes = record.raw_event.get("attributes") or {}
+    return int(attributes.get("ApproximateReceiveCount") or 1)
 
 
 def describe_error(error: BaseException) -> str:

@@ -68,17 +68,26 @@ def batch_processor(*, fifo: bool) -> BasePartialBatchProcessor:
     return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
+def from_fifo_queue(event: dict[str, Any]) -> bool:
+    """Whether the batch comes from a FIFO queue, as its records' ``eventSourceARN`` says (an ARN ending ``.fifo``).
+
+    A batch comes from one queue: the records decide, not the function's configuration, so a function
+    that consumes a FIFO queue keeps each group's order whatever else it consumes.
+    """
+    return any(str(record.get("eventSourceARN", "")).endswith(".fifo") for record in event.get("Records", []))
+
+
 def process_batch(
-    event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any], *, fifo: bool
+    event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any]
 ) -> PartialItemFailureResponse:
     """Run ``record_handler`` over the batch in ``event``; the records it raised for go back to the queue.
 
     ``record_handler`` settles its own failures (for example :meth:`BatchConsumer.handle` does, with the
-    failure policy): whatever it raises is reported as a batch item failure.
+    failure policy): whatever it raises is reported as a batch item failure. A FIFO queue's batch keeps
+    each message group's order (:func:`from_fifo_queue`).
     """
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=batch_processor(fifo=fifo), context=context
-    )
+    processor = batch_processor(fifo=from_fifo_queue(event))
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
 class BatchConsumer:
@@ -126,7 +135,7 @@ class BatchConsumer:
         return self.policy.run(record, self.process)
 
     def __call__(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-        return process_batch(event, context, self.handle, fifo=self.settings.fifo)
+        return process_batch(event, context, self.handle)
 
 
 def _record(message_id: str, body: str) -> dict[str, Any]:

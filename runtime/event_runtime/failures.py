@@ -97,11 +97,6 @@ class FailurePolicy:
             already_done=already_done,
         )
 
-    @property
-    def fifo(self) -> bool:
-        """Whether the policy's queue is a FIFO queue (a batch of it must keep each group's order)."""
-        return self.queue_url.endswith(".fifo")
-
     def run(self, record: SQSRecord, process: Callable[[SQSRecord], T]) -> T | None:
         """``process(record)`` as one counted attempt; on failure settle the record or re-raise for a retry.
 
@@ -168,7 +163,8 @@ class FailurePolicy:
                 f"({attempt.number} counted attempts): {describe_error(error)}"
             )
             return self._dead_letter(record, EXHAUSTED, reason, attempt)
-        self._back_off(record, attempt.number, error)
+        # Uncounted (the attempts table failed): the receive count is the best measure of how often it was tried.
+        self._back_off(record, attempt.number if attempt.counted else max(attempt.number, receives), error)
         return False
 
     def _was_done(self, record: SQSRecord) -> bool:

@@ -5,7 +5,8 @@ A settings class is a frozen dataclass whose fields say which variable holds the
 :meth:`FunctionSettings.to_environment`; the handler reads it with
 :meth:`FunctionSettings.from_environment`, which fails fast, naming every missing or malformed
 variable at once: no silent defaults. Types: ``str`` (not blank), ``int`` (a whole number, at
-least ``minimum``), ``Decimal``; ``| None`` with ``optional=True`` for a variable that may be absent.
+least ``minimum``, ASCII digits only, at most 18 of them), ``Decimal`` (finite); ``| None`` with
+``optional=True`` for a variable that may be absent. Any other field type is refused (TypeError).
 
 Example:
     >>> from dataclasses import dataclass
@@ -43,8 +44,41 @@ def variable(name: str, *, optional: bool = False, minimum: int = 0) -> Any:
     return field(default=None if optional else MISSING, metadata={"variable": name, "minimum": minimum})
 
 
+#: The field types a variable can hold (with ``| None`` for an optional one).
+SUPPORTED_TYPES = (str, int, Decimal)
+#: At most this many digits in a whole number (what a count or a size needs; Python refuses 4,300).
+MAX_DIGITS = 18
+
+
 class FunctionSettings:
-    """Base of a function's settings classes (frozen dataclasses whose fields are :func:`variable`)."""
+    """Base of a function's settings classes (frozen dataclasses whose fields are :func:`variable`).
+
+    Built in code (by a stack), the values are checked as the handler will read them: what
+    :meth:`from_environment` would refuse is refused here, so an environment written from settings
+    always reads back as the same settings.
+    """
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        problems: list[str] = []
+        for spec in fields(self):  # type: ignore[arg-type]
+            value, name = getattr(self, spec.name), spec.metadata["variable"]
+            kind = _base_type(hints[spec.name], name)
+            if value is None:
+                if spec.default is not None:
+                    problems.append(f"{name} is required")
+            elif kind is str and (not isinstance(value, str) or not value.strip()):
+                problems.append(f"{name} must be a text that is not blank (None for an optional one), not {value!r}")
+            elif isinstance(value, float) and kind is not str:
+                continue  # a number known at deploy time (a CDK token encodes one as a float): read back at run time
+            elif kind is int and (
+                isinstance(value, bool) or not isinstance(value, int) or value < spec.metadata["minimum"]
+            ):
+                problems.append(f"{name} must be a whole number from {spec.metadata['minimum']}, not {value!r}")
+            elif kind is Decimal and (not isinstance(value, Decimal) or not value.is_finite()):
+                problems.append(f"{name} must be a finite Decimal, not {value!r}")
+        if problems:
+            raise SettingsError(f"{type(self).__name__}: " + "; ".join(problems))
 
     @classmethod
     def variables(cls) -> dict[str, str]:
@@ -71,20 +105,25 @@ class FunctionSettings:
                     problems.append(f"{name} is missing")
                 values[spec.name] = None
                 continue
-            values[spec.name] = _parse(name, raw, _base_type(hints[spec.name]), spec.metadata["minimum"], problems)
+            values[spec.name] = _parse(
+                name, raw, _base_type(hints[spec.name], name), spec.metadata["minimum"], problems
+            )
         if problems:
             raise SettingsError(f"{cls.__name__}: " + "; ".join(problems))
         return cls(**values)
 
 
-def _base_type(hint: Any) -> type:
+def _base_type(hint: Any, name: str) -> type:
     arguments = [a for a in typing.get_args(hint) if a is not type(None)]
-    return arguments[0] if arguments else hint
+    kind = arguments[0] if arguments else hint
+    if len(arguments) > 1 or kind not in SUPPORTED_TYPES:
+        raise TypeError(f"{name}: a settings field is str, int or Decimal (| None when optional), not {hint!r}")
+    return kind
 
 
 def _parse(name: str, raw: str, kind: type, minimum: int, problems: list[str]) -> Any:
     if kind is int:
-        if not raw.isdigit() or int(raw) < minimum:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_DIGITS or int(raw) < minimum:
             problems.append(f"{name} must be a whole number from {minimum}, not {raw!r}")
             return None
         return int(raw)

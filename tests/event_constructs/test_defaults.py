@@ -306,6 +306,9 @@ PROBES: dict[str, Callable[[Built], Any]] = {
     "ServiceFunction.with_runtime_layer": lambda b: any(
         layer.get("Ref", "").startswith("EventRuntimeLayer") for layer in function_of(b, b.function)["Layers"]
     ),
+    "QueueConsumer.with_runtime_layer": lambda b: any(
+        layer.get("Ref", "").startswith("EventRuntimeLayer") for layer in function_of(b, b.consumer)["Layers"]
+    ),
     "ServiceFunction.log_retention": lambda b: log_group_of(b, b.function)["Properties"]["RetentionInDays"],
     "QueueConsumer.log_retention": lambda b: log_group_of(b, b.consumer)["Properties"]["RetentionInDays"],
     "QueueConsumer.batch_size": lambda b: mapping_of(b, b.consumer)["BatchSize"],

@@ -178,4 +178,4 @@ def test_the_policy_counts_attempts_in_a_table_only_when_it_has_one(aws: None) -
         harness.sqs, LOGGER, boto3.client("dynamodb"), settings=settings_of(harness, attempts_table="attempts")
     )
     assert isinstance(counted.attempts, DynamoDBAttempts)
-    assert counted.fifo and counted.max_receive_count == 10
+    assert counted.max_receive_count == 10

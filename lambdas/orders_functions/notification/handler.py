@@ -38,4 +38,4 @@ def runtime() -> OrderEventConsumer:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_batch(event, context, runtime().handle, fifo=runtime().failures.fifo)
+    return process_batch(event, context, runtime().handle)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import zipfile
 
 import boto3
@@ -98,3 +99,31 @@ def test_a_function_imports_from_its_own_layers_ahead_of_what_the_local_cloud_ha
         answer = json.loads(client.invoke(FunctionName="layered", Payload=b"{}")["Payload"].read())
     assert answer["value"] == "from the layer"
     assert answer["runtime"].startswith(str(cloud.state_dir / "layers"))
+
+
+def _run_with_layers(cloud: LocalCloudSettings, layers: list[dict[str, str]], module: str) -> str:
+    client = cloud.client("lambda")
+    arns = [
+        client.publish_layer_version(LayerName=f"layer-{i}", Content={"ZipFile": _zip(files)})["LayerVersionArn"]
+        for i, files in enumerate(layers)
+    ]
+    create_function(client, "layered", layers=arns)
+    handler = f"import {module}\ndef handler(event, context):\n    return {{'mark': {module}.MARK}}\n"
+    client.update_function_code(FunctionName="layered", ZipFile=_zip({"app.py": handler}))
+    return str(json.loads(client.invoke(FunctionName="layered", Payload=b"{}")["Payload"].read())["mark"])
+
+
+def test_of_two_layers_holding_one_module_the_later_one_wins_as_in_opt(cloud: LocalCloudSettings) -> None:
+    """Lambda unpacks layers into /opt in order, a later file replacing an earlier one (the local cloud had it
+    the other way round)."""
+    with installed(lambda_runtime, settings=cloud):
+        first, second = {"python/shared.py": "MARK = 'first'\n"}, {"python/shared.py": "MARK = 'second'\n"}
+        assert _run_with_layers(cloud, [first, second], "shared") == "second"
+
+
+def test_a_layer_laid_out_as_site_packages_is_on_the_path(cloud: LocalCloudSettings) -> None:
+    """/opt/python/lib/python3.x/site-packages is on a Lambda function's path too (what `pip install -t` makes)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    with installed(lambda_runtime, settings=cloud):
+        layer = {f"python/lib/{version}/site-packages/deep.py": "MARK = 'deep'\n"}
+        assert _run_with_layers(cloud, [layer], "deep") == "deep"
