@@ -58,7 +58,7 @@ demo: install  ## local cloud + cdk bootstrap/deploy + one of every path through
 	$(BIN)/python -m localcloud.demo
 
 snapshots: install  ## rewrite the template snapshots after an intended change
-	$(BIN)/pytest tests/stacks --snapshot-update
+	$(BIN)/pytest tests/app/test_snapshots.py --snapshot-update
 
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .

@@ -228,7 +228,7 @@ def run_sqs(results: dict[str, Any]) -> None:
         console.print(f"  aim ≥5x fewer requests, {name}: {fmt(aim['ratio'], 1, 'x')} {verdict(aim['pass'])}")
     console.print(
         "  [dim]lambda-esm: the mapping's shape in AWS (DeleteMessageBatch); test-harness: "
-        "tests/lambdas/sqs_harness.py as written (one DeleteMessage per record)[/dim]"
+        "tests/orders_functions/sqs_harness.py as written (one DeleteMessage per record)[/dim]"
     )
 
 

@@ -9,7 +9,7 @@ dead-letter or to back off a failed record).
 - ``lambda-esm``: what Lambda's SQS event source mapping does for ``order-processing``
   (batch size 10): ReceiveMessage of up to 10, one invocation, then one DeleteMessageBatch
   for the records not reported in ``batchItemFailures``.
-- ``test-harness``: ``tests/lambdas/sqs_harness.QueueHarness`` as the handler tests use it:
+- ``test-harness``: ``tests/orders_functions/sqs_harness.QueueHarness`` as the handler tests use it:
   ReceiveMessage of up to 10, then one DeleteMessage per record.
 - ``one-at-a-time``: the seed's consumer shape, receive one message, process it, delete it.
 - ``seed-as-printed``: the seed's loop as its listing has it: ReceiveMessage of up to 10,
@@ -75,7 +75,7 @@ def _harness(sqs: Any, source: Source) -> Any:
     """A QueueHarness whose set-up request (GetQueueAttributes) is not counted."""
     import boto3
 
-    from tests.lambdas.sqs_harness import QueueHarness
+    from tests.orders_functions.sqs_harness import QueueHarness
 
     harness = QueueHarness(boto3.client("sqs", region_name="us-east-1"), source.queue_url, source.queue_url)
     harness.sqs = sqs
@@ -84,7 +84,7 @@ def _harness(sqs: Any, source: Source) -> Any:
 
 def lambda_esm(sqs: Any, source: Source) -> int:
     """Receive up to 10, invoke once, DeleteMessageBatch the successes; until the queue is empty."""
-    from tests.lambdas.sqs_harness import FakeLambdaContext
+    from tests.orders_functions.sqs_harness import FakeLambdaContext
 
     harness = _harness(sqs, source)
     processed = 0

@@ -1,7 +1,7 @@
 """The app's choreography as an AsyncAPI 3.0 document, drawn from ``cdk.out`` and the message schemas.
 
 ``make asyncapi`` (``python -m schemas.asyncapi --cdk-out cdk.out``) writes ``docs/asyncapi.yaml``;
-``tests/test_asyncapi.py`` validates it against the official AsyncAPI 3.0 JSON Schema (the
+``tests/schemas/test_asyncapi.py`` validates it against the official AsyncAPI 3.0 JSON Schema (the
 ``@asyncapi/specs`` package, pinned in package.json) and fails when it is stale.
 
 What it holds, all read from the synthesized templates (nothing re-stated by hand):

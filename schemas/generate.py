@@ -2,7 +2,7 @@
 
 One model per message type is the one source of truth, and each schema is the *readers'*
 contract (what a consumer accepts: validation mode, with what readers derive or read under
-another name); a test fails when a file and its model disagree (``tests/test_schemas.py``),
+another name); a test fails when a file and its model disagree (``tests/schemas/test_generate.py``),
 and another when the model changed in a way a reader of the last published version could not
 follow (``schemas/compatibility.py``).
 

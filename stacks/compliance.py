@@ -58,7 +58,7 @@ def acknowledgements(root: IConstruct) -> list[tuple[str, str, str]]:
     return sorted(found)
 
 
-#: Findings of parliament (the IAM policy linter run on every identity policy by tests/stacks/test_iam_lint.py)
+#: Findings of parliament (the IAM policy linter run on every identity policy by tests/app/test_iam_lint.py)
 #: that the app accepts: ("<stack>/<role's logical id>", parliament issue) -> reason. None today.
 PARLIAMENT_ACKNOWLEDGEMENTS: dict[tuple[str, str], str] = {}
 
@@ -76,7 +76,7 @@ def acknowledgements_markdown(root: IConstruct) -> str:
         "`python -m stacks.compliance`; `tests/stacks/test_compliance.py` fails when this file is out of date.\n\n"
         "| resource | rule | reason |\n|---|---|---|\n" + rows + "\n\n"
         "# parliament acknowledgements\n\n"
-        "parliament lints every identity policy of both stages (`tests/stacks/test_iam_lint.py`); a finding "
+        "parliament lints every identity policy of both stages (`tests/app/test_iam_lint.py`); a finding "
         "fails the test unless it is acknowledged here (`stacks/compliance.py`, `PARLIAMENT_ACKNOWLEDGEMENTS`).\n\n"
         + (
             "| role | issue | reason |\n|---|---|---|\n" + parliament + "\n"

@@ -4,7 +4,7 @@ Every botocore call made with a Lambda handler on the Python stack is recorded a
 handler (``<module>.<function>``, as a function's ``Handler`` names it), as the IAM actions the
 call needs: the operation's own action, and for some operations the actions AWS checks instead
 (a DynamoDB transaction needs the action of each of its items; an SQS batch, the single action).
-:mod:`tests.stacks.test_least_privilege` compares them with each function's synthesized policy.
+:mod:`tests.app.test_least_privilege` compares them with each function's synthesized policy.
 
 The recording runs for the whole test session (a session fixture in ``tests/conftest.py``). When
 ``RECORD_AWS_CALLS_TO`` names a file, the session writes what it recorded there at its end, so a
@@ -30,6 +30,11 @@ from typing import Any
 from unittest import mock
 
 from botocore.client import BaseClient
+
+#: The tests that run every handler against moto (directories: every ``test_*.py`` below them), what the
+#: recording is made of. They share one pytest-xdist worker with the test that judges the recording
+#: (``tests/conftest.py``), and that test runs them in a subprocess when its session did not.
+HANDLER_TESTS = ("tests/orders_functions/", "tests/app/test_high_value_order_flow_runs.py")
 
 #: The functions' packages (``orders_functions.<function>``; ``common`` is no function).
 HANDLER_PACKAGES = tuple(

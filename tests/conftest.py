@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.aws_calls import CallRecorder, recording
+from tests.aws_calls import HANDLER_TESTS, CallRecorder, recording
 from tests.cdk_app import SynthesizedApp, synthesize
 
 #: Tests that judge what the whole session recorded (tests.aws_calls) run after every other test.
@@ -36,9 +36,8 @@ def aws_calls() -> Iterator[CallRecorder]:
 #: Tests that must share one process when pytest-xdist spreads the suite over workers: the handler tests
 #: and the test that judges what they recorded (in that order); the end-to-end tests and their one cloud.
 XDIST_GROUPS = {
-    "tests/lambdas/": "handlers",
-    "tests/stacks/test_high_value_order_flow_runs.py": "handlers",
-    "tests/stacks/test_least_privilege.py": "handlers",
+    **dict.fromkeys(HANDLER_TESTS, "handlers"),
+    "tests/app/test_least_privilege.py": "handlers",
     "tests/e2e/": "e2e",
 }
 

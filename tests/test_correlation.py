@@ -19,14 +19,14 @@ import pytest
 from moto import mock_aws
 
 from tests.cdk_app import SynthesizedApp
-from tests.lambdas.conftest import (
+from tests.orders_functions.conftest import (
     consumer_environment,
     create_bus_with_listener,
     create_queue_pair,
     create_table,
     received,
 )
-from tests.lambdas.sqs_harness import FakeLambdaContext, QueueHarness
+from tests.orders_functions.sqs_harness import FakeLambdaContext, QueueHarness
 from tests.routing import apply_input_transformer
 
 CORRELATION_ID = "corr-trace-0001"

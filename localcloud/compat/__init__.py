@@ -2,7 +2,7 @@
 
 Each module has ``install(stack, settings)``, which enters its patches into an ``ExitStack``
 (so tests can apply one gap and undo it), and ``GAP``, one sentence naming what moto lacks.
-``tests/localcloud`` holds, for every module, a test that the gap still exists in plain moto
+``tests/localcloud/compat/test_<module>.py`` holds, for every module, a test that the gap still exists in plain moto
 (it fails when an upgrade closes it: then delete the module) and a test of the behaviour with it.
 """
 

@@ -3,7 +3,7 @@
 The order model's maximum (``orders_functions.common.limits.MONEY_MAX``) sits below the -1e9 to 1e9 range in
 which SNS compares numbers, so the payment subscription's ``amount >= 0`` filter sees every order the
 entry point accepts (moto's filter matcher does not model SNS's range; the unit test in
-``tests/constructs/test_filters.py`` pins the two constants together).
+``tests/event_constructs/test_filters.py`` pins the two constants together).
 """
 
 from __future__ import annotations

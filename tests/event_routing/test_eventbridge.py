@@ -3,7 +3,9 @@ opinion (LocalStack) where the docs are silent, and property tests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -474,3 +476,56 @@ def test_never_raises_anything_but_invalid_event_pattern(pattern: Any, event: An
             assert isinstance(result, bool)
             if not isinstance(event, str):
                 assert matches_event_pattern(candidate, event) is result
+
+
+# --- Adversity (issue 16's review round): a verdict or the engine's own error, quickly ------------------------------
+# Each was a break found by trying to refute that claim: a RecursionError on deep JSON, decimal.Overflow on
+# 1e9999999, a wildcard regex that backtracked for seconds, arrays of objects multiplied into millions of element
+# combinations. (The same verdicts through the local cloud: tests/localcloud/compat/test_routing_rules.py.)
+
+
+def _verdict_or_refused(call: Callable[[], object]) -> None:
+    with contextlib.suppress(InvalidEventPattern):
+        call()
+
+
+def test_eb_deeply_nested_pattern_text_is_refused_not_recursion_error() -> None:
+    text = '{"a":' * 5000 + "[1]" + "}" * 5000
+    _verdict_or_refused(lambda: event_pattern_problems(text))
+
+
+def test_eb_deeply_nested_event_text_is_refused_as_an_event_not_a_recursion_error() -> None:
+    event = '{"b":' * 5000 + "1" + "}" * 5000
+    with pytest.raises(ValueError, match="Parameter Event is not valid"):
+        matches_event_pattern({"a": [1]}, event)
+
+
+def test_eb_numeric_operand_with_huge_exponent_is_refused_not_decimal_overflow() -> None:
+    """abs() of Decimal('1e9999999') overflows the default context (eventbridge.py compile_numeric)."""
+    _verdict_or_refused(lambda: event_pattern_problems('{"a": [{"numeric": [">", 1e9999999]}]}'))
+
+
+# Sizes at which the old code took seconds to minutes (a regex backtracking O(n^4), 80^3 element records,
+# subsets x a 1,500-character alphabet): each is now a plain verdict (no timing asserted: the suite would hang).
+
+
+def test_eb_accepted_wildcard_matches_long_values() -> None:
+    """ "*a*a*a*b" is accepted (4 stars); a regex backtracked O(n^4) on 500 a's (2 s; 1,000: 31 s)."""
+    pattern = {"f": [{"wildcard": "*a*a*a*b"}]}
+    assert event_pattern_problems(pattern) == []
+    assert matches_event_pattern(pattern, {"f": "a" * 5000}) is False
+    assert matches_event_pattern(pattern, {"f": "a" * 5000 + "b"}) is True
+
+
+def test_eb_arrays_of_many_objects_give_a_verdict() -> None:
+    """Every element choice of every array was a record: 80^3 for three arrays of 80 objects (4 s; 4 x 60: 105 s)."""
+    pattern = {"detail": {k: {"x": [1]} for k in "abcd"}}
+    event = {"detail": {k: [{"x": 2}] * 79 + [{"x": 1}] for k in "abcd"}}
+    assert matches_event_pattern(pattern, event) is True
+    assert matches_event_pattern(pattern, {"detail": {**event["detail"], "d": [{"x": 2}] * 80}}) is False
+
+
+def test_eb_wildcard_complexity_of_a_long_operand_is_judged() -> None:
+    """Subsets x alphabet: 1,500 distinct characters after one star took 3 s to judge."""
+    operand = "*" + "".join(chr(0x4E00 + i) for i in range(1500))
+    assert event_pattern_problems({"f": [{"wildcard": operand}]}) == []

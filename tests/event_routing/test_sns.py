@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -434,3 +436,24 @@ def test_never_raises_anything_else(policy: Any, as_text: bool, scope: Any, attr
     else:
         assert not problems
         assert isinstance(result, bool)
+
+
+# --- Adversity (issue 16's review round): a verdict or the engine's own error, quickly ------------------------------
+# Each was a break found by trying to refute that claim: a RecursionError on deep JSON, decimal.Overflow on
+# 1e9999999, a wildcard regex that backtracked for seconds, arrays of objects multiplied into millions of element
+# combinations. (The same verdicts through the local cloud: tests/localcloud/compat/test_routing_rules.py.)
+
+
+def _verdict_or_refused(call: Callable[[], object]) -> None:
+    with contextlib.suppress(InvalidFilterPolicy):
+        call()
+
+
+def test_sns_body_number_with_huge_exponent_gives_a_verdict() -> None:
+    """sns.py _five_places: abs(number) overflows for 1e9999999 in the message body."""
+    _verdict_or_refused(lambda: matches_filter_policy({"a": [5]}, scope="MessageBody", body='{"a": 1e9999999}'))
+
+
+def test_sns_number_attribute_with_huge_exponent_gives_a_verdict() -> None:
+    attributes = {"a": {"DataType": "Number", "StringValue": "1e1000000"}}
+    _verdict_or_refused(lambda: matches_filter_policy({"a": [{"numeric": [">", 5]}]}, message_attributes=attributes))

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.faults.matrix import table
 from tests.faults.scenarios import RESULTS
-from tests.lambdas.conftest import aws  # noqa: F401  (the moto fixture, for tests here)
+from tests.orders_functions.conftest import aws  # noqa: F401  (the moto fixture, for tests here)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

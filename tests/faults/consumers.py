@@ -1,6 +1,6 @@
 """The five SQS consumers against moto, as the fault matrix and the soak drive them.
 
-Each consumer is set up the way its fixture in ``tests/lambdas/conftest.py`` sets it up (same
+Each consumer is set up the way its fixture in ``tests/orders_functions/conftest.py`` sets it up (same
 helpers, same queues, tables and environment), but as a context manager, so that the matrix can
 also run outside pytest (``python -m tests.faults.matrix``). A :class:`Consumer` knows how to send
 a good, a poison and a resent message for a business key, which downstream calls a fault hits, and
@@ -26,7 +26,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.lambdas.conftest import (
+from tests.orders_functions.conftest import (
     received,
     setup_analytics_env,
     setup_balance_env,
@@ -34,9 +34,9 @@ from tests.lambdas.conftest import (
     setup_order_env,
     setup_payment_env,
 )
-from tests.lambdas.events import order_event, send_raw
-from tests.lambdas.faults import count_successes
-from tests.lambdas.sqs_harness import QueueHarness
+from tests.orders_functions.events import order_event, send_raw
+from tests.orders_functions.faults import count_successes
+from tests.orders_functions.sqs_harness import QueueHarness
 
 KEY_PATTERN = re.compile(r"k[0-9]{4}x")
 CONSUMERS = ["order_processor", "balance_updater", "payment", "notification", "analytics"]

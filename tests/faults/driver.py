@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.faults.consumers import Consumer, count_successes, keys_in
-from tests.lambdas.sqs_harness import FakeLambdaContext
+from tests.orders_functions.sqs_harness import FakeLambdaContext
 
 #: How long a killed invocation had left when it started: Lambda kills it when this runs out.
 KILLED_INVOCATION_BUDGET_MS = 20

@@ -16,7 +16,7 @@ from typing import Any
 
 from tests.faults.consumers import CONSUMERS, Consumer, consumer_environment, key, keys_in
 from tests.faults.driver import Driver
-from tests.lambdas.faults import fail_calls
+from tests.orders_functions.faults import fail_calls
 
 PROCESSED = "processed once"
 RETRIED = "retried, processed once"

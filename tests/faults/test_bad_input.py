@@ -2,8 +2,8 @@
 
 Already covered elsewhere, not repeated here: order_processor's malformed bodies (bad JSON, empty,
 ``[]``, ``null``, missing type, negative total, extra field, unknown type, too many decimals) in
-``tests/lambdas/test_order_processor.py``; one poison case each for payment, notification,
-balance_updater and analytics in their ``tests/lambdas`` modules. This module runs the same five
+``tests/orders_functions/order_processor/``; one poison case each for payment, notification,
+balance_updater and analytics in their ``tests/orders_functions/<function>/`` modules. This module runs the same five
 kinds of bad input through *every* SQS consumer, and checks the 256 KB limits at the producers.
 
 The deliberate tolerances (issue 15) are asserted as such, not as errors: every reader ignores
@@ -27,7 +27,7 @@ from orders_functions.common.producer import SQS_MAX_PAYLOAD_BYTES, MessageProdu
 from tests.faults.consumers import consumer_environment
 from tests.faults.driver import Driver
 from tests.faults.scenarios import all_dead_letters
-from tests.lambdas.events import order_event
+from tests.orders_functions.events import order_event
 
 KEY = "k0001x"
 GOOD_EVENT = json.loads(order_event(order_id=KEY).model_dump_json(exclude_none=True))

@@ -29,7 +29,7 @@ import pytest
 from tests.faults.consumers import CONSUMERS, consumer_environment, key, keys_in
 from tests.faults.driver import Driver
 from tests.faults.scenarios import DLQ_EXHAUSTED, DLQ_POISON, PERMANENT_CODE, outcomes
-from tests.lambdas.faults import fail_calls
+from tests.orders_functions.faults import fail_calls
 
 SEED = 20261129
 MESSAGES = {"order_processor": 210, "balance_updater": 210, "payment": 210, "notification": 210, "analytics": 210}

@@ -1,16 +1,19 @@
-"""Helpers for the compat-gap tests: in-process moto, change-set deploys like cdk's, a real server."""
+"""Helpers for the local cloud's tests: in-process moto, change-set deploys like cdk's, a real moto server."""
 
 from __future__ import annotations
 
 import json
 import socket
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from localcloud.settings import LocalCloudSettings
 
@@ -51,3 +54,17 @@ def free_port() -> int:
 
 def server_settings(tmp_path: Any) -> LocalCloudSettings:
     return LocalCloudSettings(port=free_port(), time_scale=0.01, state_dir=tmp_path)
+
+
+@pytest.fixture
+def cloud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloudSettings]:
+    """A real moto server in this process, on a port of its own (reset and stopped after the test)."""
+    settings = server_settings(tmp_path)
+    monkeypatch.setenv("MOTO_PORT", str(settings.port))
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=settings.port, verbose=False)
+    server.start()
+    try:
+        yield settings
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"{settings.endpoint}/moto-api/reset", method="POST"))
+        server.stop()

@@ -62,7 +62,7 @@ from orders_functions.common.limits import (
     charge_transaction_id,
     refund_transaction_id,
 )
-from tests.lambdas.sqs_harness import FakeLambdaContext
+from tests.orders_functions.sqs_harness import FakeLambdaContext
 from tests.properties.config import PipelineConfig
 
 REGION = "us-east-1"

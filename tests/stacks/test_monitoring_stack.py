@@ -55,7 +55,7 @@ def test_alarms_notify_an_encrypted_topic(dev_app: SynthesizedApp) -> None:
     cloudwatch = [s for s in key["KeyPolicy"]["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert cloudwatch and cloudwatch[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     assert "aws:SourceArn" in cloudwatch[0]["Condition"]["ArnLike"]
-    # Who may publish to the topic is judged for every flow in tests/stacks/test_resource_policies.py.
+    # Who may publish to the topic is judged for every flow in tests/app/test_resource_policies.py.
     for alarm in alarms(dev_app):
         assert alarm["AlarmActions"] == [{"Ref": topic_id}], alarm["AlarmName"]
 

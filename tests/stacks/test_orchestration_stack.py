@@ -103,7 +103,7 @@ def test_the_archive_keeps_every_order_event_for_90_days(dev_app: SynthesizedApp
 
 
 def test_only_the_own_account_may_put_events_on_the_bus(dev_app: SynthesizedApp) -> None:
-    """And of it only the bus's producers: see tests/stacks/test_resource_policies.py."""
+    """And of it only the bus's producers: see tests/app/test_resource_policies.py."""
     statements = [p["Properties"]["Statement"] for p in resources(dev_app, "AWS::Events::EventBusPolicy").values()]
     (allow,) = [s for s in statements if s["Effect"] == "Allow"]
     assert allow["Action"] == "events:PutEvents"
@@ -280,3 +280,13 @@ def test_every_routed_event_is_a_valid_order_created_by_the_registry_schema() ->
     # A reader of the schema ignores fields it does not know (issue 15): an added field is still valid.
     extra = next(r for r in ROUTES["events"] if r["name"] == "extra-fields")
     assert list(validator.iter_errors(extra["event"]["detail"])) == []
+
+
+def test_the_app_and_its_producer_name_the_same_source_and_detail_type() -> None:
+    """The stacks cannot import the handlers' package yet (issue 18): the two constants are checked equal."""
+    from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
+    from stacks.orchestration_stack import HIGH_VALUE_PATTERN
+    from stacks.orchestration_stack import ORDERS_SOURCE as STACK_SOURCE
+
+    assert STACK_SOURCE == ORDERS_SOURCE
+    assert HIGH_VALUE_PATTERN.detail_type == [ORDER_CREATED]

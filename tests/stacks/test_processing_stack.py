@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from event_constructs import POWERTOOLS_LAYER_VERSION, backstop_receive_count
-from stacks.processing_stack import MAX_ATTEMPTS
+from stacks.processing_stack import MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.cdk_app import SynthesizedApp
 
 FOURTEEN_DAYS = 14 * 24 * 3600
@@ -234,3 +234,8 @@ def test_each_function_logs_to_its_own_group_with_retention(dev_app: Synthesized
     template.all_resources_properties("AWS::Logs::LogGroup", {"RetentionInDays": 7})
     template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
     template.all_resources_properties("AWS::IAM::Role", {"ManagedPolicyArns": Match.absent()})
+
+
+def test_the_attempt_limit_comes_long_before_the_backstop() -> None:
+    """A standard queue's consumer gives up after MAX_ATTEMPTS real attempts, well before SQS's maxReceiveCount."""
+    assert 2 * MAX_ATTEMPTS <= STANDARD_MAX_RECEIVE_COUNT

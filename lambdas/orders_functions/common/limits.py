@@ -4,7 +4,7 @@ Each identifier that enters the system (an order, a customer account, an update,
 :data:`Identifier`: 1 to :data:`IDENTIFIER_MAX_LENGTH` characters of ``[A-Za-z0-9_.:-]``.
 Every id the system derives from identifiers is built here, by one function each, and its type
 is sized from the identifiers it is made of, so a derived id fits wherever it travels by
-construction (``tests/lambdas/test_limits.py`` enumerates the derivations against every model
+construction (``tests/orders_functions/common/test_limits.py`` enumerates the derivations against every model
 field and AWS limit they reach). A message whose ids do not fit is refused where it enters, as
 poison, with the field named, before anything happens.
 
