@@ -25,16 +25,15 @@ from event_constructs import (
 )
 from orders_functions.replay.settings import ReplaySettings
 from orders_functions.workflow.settings import SETTINGS_OF_TASK, WorkflowSettings
+from stacks.assets import ORDER_CREATED_SCHEMA, functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
-from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
 
 BUS_NAME = "orders"
 ORDERS_SOURCE = "com.myapp.orders"
 HIGH_VALUE_RULE = "high-value-order-routing"
 ARCHIVE_NAME = "all-order-events"
 STATE_MACHINE_NAME = "high-value-order-flow"
-ORDER_CREATED_SCHEMA = LAMBDAS_DIR / "orders_functions" / "common" / "schemas" / "order_created.json"
 #: Orders above this amount also get an account manager.
 ACCOUNT_MANAGER_ABOVE = 10_000
 
@@ -116,7 +115,7 @@ class OrdersOrchestrationStack(Stack):
         task = ServiceFunction(
             self,
             construct_id,
-            code=lambdas_code(),
+            code=functions_code(),
             handler=f"orders_functions.workflow.handler.{handler}",
             invoked_by=f"the {STATE_MACHINE_NAME} state machine",
             service_name=f"workflow.{handler}",
@@ -384,7 +383,7 @@ class OrdersOrchestrationStack(Stack):
         self.replay = ServiceFunction(
             self,
             "ArchiveReplay",
-            code=lambdas_code(),
+            code=functions_code(),
             handler="orders_functions.replay.handler.lambda_handler",
             invoked_by="an operator (eventctl replay or the console)",
             service_name="replay",

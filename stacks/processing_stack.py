@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
@@ -16,10 +14,9 @@ from orders_functions.balance_updater.settings import BalanceUpdaterSettings
 from orders_functions.notification.settings import NotificationSettings
 from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
+from stacks.assets import functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
-
-LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
 
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates.fifo"
@@ -77,14 +74,6 @@ def order_event_subscribers(stage: StageConfig) -> tuple[Subscriber, ...]:
     )
 
 
-def lambdas_code() -> lambda_.Code:
-    """All handlers ship as one asset (one upload): each function is a subpackage of lambdas/orders_functions."""
-    return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR),
-        exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "*.egg-info", "build", "pyproject.toml"],
-    )
-
-
 class OrderProcessingStack(Stack):
     """``order-processing`` (standard) -> order_processor; ``balance-updates.fifo`` -> balance_updater."""
 
@@ -99,7 +88,7 @@ class OrderProcessingStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        code = lambdas_code()
+        code = functions_code()
         queue_options: dict[str, Any] = {
             "retention_period": Duration.days(stage.queue_retention_days),
             "dead_letter_retention_period": Duration.days(stage.dead_letter_retention_days),
