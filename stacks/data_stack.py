@@ -12,9 +12,6 @@ from constructs import Construct
 from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
 from stacks.config import StageConfig
 
-DATA_LAKE_PREFIX = "events/"
-
-
 _DATA_LAKE_ARN = "arn:{partition}:s3:::orders-{stage}-data-lake-{account}-{region}"
 
 

@@ -23,6 +23,7 @@ from event_constructs import (
     drop_implied_dependency,
     rotating_key,
 )
+from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
 from orders_functions.replay.settings import ReplaySettings
 from orders_functions.workflow.settings import SETTINGS_OF_TASK, WorkflowSettings
 from stacks.assets import ORDER_CREATED_SCHEMA, functions_code
@@ -30,7 +31,6 @@ from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
 
 BUS_NAME = "orders"
-ORDERS_SOURCE = "com.myapp.orders"
 HIGH_VALUE_RULE = "high-value-order-routing"
 ARCHIVE_NAME = "all-order-events"
 STATE_MACHINE_NAME = "high-value-order-flow"
@@ -39,7 +39,7 @@ ACCOUNT_MANAGER_ABOVE = 10_000
 
 HIGH_VALUE_PATTERN = events.EventPattern(
     source=[ORDERS_SOURCE],
-    detail_type=["OrderCreated"],
+    detail_type=[ORDER_CREATED],
     detail={"total": events.Match.greater_than(1000), "customer_tier": ["enterprise", "premium"]},
 )
 #: What the state machine receives: {"order_id", "customer_id", "amount", "correlation_id", "priority": "high"}.
@@ -324,8 +324,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             "CompensationFailuresQueue",
             queue_name=COMPENSATION_FAILURES_QUEUE,
-            retention_period=Duration.days(13),
-            dead_letter_retention_period=Duration.days(14),
+            retention_period=Duration.days(13),  # a day less than its DLQ keeps messages (the default, 14 days)
             max_receive_count=self.stage.max_receive_count[COMPENSATION_FAILURES_QUEUE],
             removal_policy=self.stage.removal_policy,
         )
@@ -370,7 +369,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             "OrderCreatedSchema",
             registry_name=BUS_NAME,
-            schema_name=f"{ORDERS_SOURCE}@OrderCreated",
+            schema_name=f"{ORDERS_SOURCE}@{ORDER_CREATED}",
             type="JSONSchemaDraft4",
             content=json.dumps(json.loads(ORDER_CREATED_SCHEMA.read_text()), separators=(",", ":")),
             description="Detail of OrderCreated; the producer validates against the same file",

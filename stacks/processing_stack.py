@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
+from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
 from orders_functions.analytics.settings import AnalyticsSettings
 from orders_functions.balance_updater.settings import BalanceUpdaterSettings
 from orders_functions.notification.settings import NotificationSettings
@@ -16,7 +17,7 @@ from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
 from stacks.assets import functions_code
 from stacks.config import StageConfig
-from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
+from stacks.data_stack import OrdersDataStack, data_lake_bucket_arn
 
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates.fifo"
@@ -98,7 +99,6 @@ class OrderProcessingStack(Stack):
             "code": code,
             "log_retention": stage.log_retention,
             "removal_policy": stage.removal_policy,
-            "timeout": Duration.seconds(30),
             "attempts_table": data.attempts_table,
             "max_attempts": MAX_ATTEMPTS,
         }
@@ -226,13 +226,13 @@ class OrderProcessingStack(Stack):
             **consumer_options,
         )
         # The bucket is named, not referenced: its ARN needs no export from the data stack.
-        objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}*"
+        objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}/*"
         self.analytics.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects]))
         assert self.analytics.role is not None  # created by QueueConsumer
         Validations.of(self.analytics.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::"
-                f"{data_lake_bucket_arn(stage.name, as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}*]",
+                f"{data_lake_bucket_arn(stage.name, as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}/*]",
                 reason="The analytics-ingestion consumer writes one object per batch under events/ of the data "
                 "lake, with keys made at run time (date partition + batch hash): the prefix is the narrowest "
                 "resource, and the only action is s3:PutObject",

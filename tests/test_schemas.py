@@ -86,7 +86,7 @@ def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body
 
 
 def test_the_app_and_its_producer_name_the_same_source_and_detail_type() -> None:
-    """The stacks cannot import the handlers' package yet (issue 18): the two constants are checked equal."""
+    """The stacks take both from the producer's module (orders_functions.common.bus)."""
     from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
     from stacks.orchestration_stack import HIGH_VALUE_PATTERN
     from stacks.orchestration_stack import ORDERS_SOURCE as STACK_SOURCE

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orders_functions.common.events import completed, unwrap
 
+#: Where in the data lake bucket the events go (the stacks grant s3:PutObject under it alone).
 PREFIX = "events"
 
 
