@@ -41,7 +41,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from event_runtime.errors import PoisonMessageError, TransientError
-from orders_functions.common.errors import describe_validation_error
+from orders_functions.common.errors import describe_validation_error, is_conditional_check_failure
 from orders_functions.common.events import NotHandledHere, OrderEvent
 from orders_functions.common.limits import MAX_UPDATES_PER_ORDER, order_event_id
 from orders_functions.common.readers import event_type_of
@@ -290,10 +290,6 @@ def _correlation_id(item: dict[str, Any]) -> str:
     return str(item.get("correlation_id") or item["order_id"])
 
 
-def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
-
-
 #: Attributes a fact write sets (the announcement marks are added apart, so they are never overwritten).
 _FACT_ATTRIBUTES = (
     "version",
@@ -343,7 +339,7 @@ class OrderStore:
             try:
                 stored = self._write(decision.item, current)
             except ClientError as error:
-                if not _is_condition_failure(error):
+                if not is_conditional_check_failure(error):
                     raise
                 continue  # another invocation changed the order meanwhile: decide again on what it wrote
             return Applied(decision.outcome, stored)

@@ -36,6 +36,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from event_runtime.errors import PoisonMessageError, TransientError
+from orders_functions.common.errors import is_conditional_check_failure
 from orders_functions.common.events import OrderEvent
 from orders_functions.common.limits import charge_transaction_id, refund_transaction_id, transaction_description
 from orders_functions.common.producer import MessageProducer
@@ -50,10 +51,6 @@ LEGACY_REFUNDED = "REFUNDED"
 PAYMENT_EVENT_TYPES = ("order.created", "order.cancelled")
 #: Transitions tried when other invocations keep moving the same payment.
 MAX_TRANSITIONS = 6
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 class PaymentService:
@@ -101,7 +98,7 @@ class PaymentService:
                 "status": AUTHORIZED,
             }
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_conditional_check_failure(error):
                 raise
             outcome = "already_authorised"
             payment = self._get(event.order_id)
@@ -128,7 +125,7 @@ class PaymentService:
                 ConditionExpression="attribute_not_exists(order_id)",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_conditional_check_failure(error):
                 raise
         else:
             return {"order_id": event.order_id, "outcome": "cancelled_before_any_charge"}
@@ -185,7 +182,7 @@ class PaymentService:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_conditional_check_failure(error):
                 raise
             return self._get(payment["order_id"])  # another invocation moved it: go on from where it is
         return dict(response["Attributes"])
