@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 
 from orders_functions.balance_updater import handler
+from orders_functions.balance_updater.service import BalanceLedger, balance_of, ledger_transaction
 from stacks.processing_stack import MAX_ATTEMPTS
 from tests.lambdas.faults import (
     count_successes,
@@ -347,3 +348,16 @@ def test_an_amount_more_precise_than_cents_is_poison_not_rounded(balance_env: Qu
     (dead,) = balance_env.dead_letters()
     assert "amount" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert table().scan()["Items"] == []
+
+
+def test_the_ledger_reads_back_what_it_wrote(balance_env: QueueHarness) -> None:
+    """The layout tools read (the demo, the benchmarks), from the module that writes it."""
+    send(balance_env, "acct-a", "t1", "100.00")
+    send(balance_env, "acct-a", "t2", "-30.25")
+    assert balance_env.deliver(handler.lambda_handler).failed_ids == []
+    client = boto3.client("dynamodb")
+    reader = BalanceLedger(client, "balances")
+    assert (reader.balance("acct-a"), reader.balance("acct-never-updated")) == (Decimal("69.75"), None)
+    items = client.scan(TableName="balances")["Items"]
+    assert sorted(t for t in map(ledger_transaction, items) if t is not None) == ["t1", "t2"]
+    assert [balance_of(i) for i in items if ledger_transaction(i) is None] == [Decimal("69.75")]
