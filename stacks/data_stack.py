@@ -10,7 +10,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+from orders_functions.common.outputs import StackOutput
 from stacks.config import StageConfig
+from stacks.outputs import declare_outputs
 
 _DATA_LAKE_ARN = "arn:{partition}:s3:::orders-{stage}-data-lake-{account}-{region}"
 
@@ -50,6 +52,17 @@ class OrdersDataStack(Stack):
         # The high-value order flow's state per order: inventory reservation, account manager.
         self.workflow_table = self._table("OrderWorkflowTable", "order_id")
         self._data_lake(stage.name, stage.removal_policy)
+        declare_outputs(
+            self,
+            {
+                StackOutput.ORDERS_TABLE: self.orders_table.table_name,
+                StackOutput.BALANCES_TABLE: self.balances_table.table_name,
+                StackOutput.PAYMENTS_TABLE: self.payments_table.table_name,
+                StackOutput.NOTIFICATIONS_TABLE: self.notifications_table.table_name,
+                StackOutput.WORKFLOW_TABLE: self.workflow_table.table_name,
+                StackOutput.DATA_LAKE_BUCKET: self.data_lake_bucket.bucket_name,
+            },
+        )
 
     def _table(
         self, construct_id: str, partition_key: str, sort_key: str | None = None, **extra: Any

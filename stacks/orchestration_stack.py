@@ -24,11 +24,13 @@ from event_constructs import (
     rotating_key,
 )
 from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
+from orders_functions.common.outputs import StackOutput
 from orders_functions.replay.settings import ReplaySettings
 from orders_functions.workflow.settings import SETTINGS_OF_TASK, WorkflowSettings
 from stacks.assets import ORDER_CREATED_SCHEMA, functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
+from stacks.outputs import declare_outputs
 
 BUS_NAME = "orders"
 HIGH_VALUE_RULE = "high-value-order-routing"
@@ -107,6 +109,7 @@ class OrdersOrchestrationStack(Stack):
         # the operators, and the replay function's role, in case a replay is judged by the bus policy as the
         # principal that started it (its own policy allows no PutEvents, so this gives it nothing more).
         self.router.accept_writes_only_from(self.replay.role.role_arn, *stage.role_arns(stage.operators))
+        declare_outputs(self, {StackOutput.HIGH_VALUE_ORDER_FLOW: self.state_machine.state_machine_arn})
 
     def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack) -> ServiceFunction:
         """A task of the flow; only the tasks that read the workflow table are told its name."""

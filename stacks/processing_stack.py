@@ -12,12 +12,14 @@ from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer
 from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
 from orders_functions.analytics.settings import AnalyticsSettings
 from orders_functions.balance_updater.settings import BalanceUpdaterSettings
+from orders_functions.common.outputs import StackOutput
 from orders_functions.notification.settings import NotificationSettings
 from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
 from stacks.assets import functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack, data_lake_bucket_arn
+from stacks.outputs import declare_outputs
 
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates.fifo"
@@ -181,6 +183,7 @@ class OrderProcessingStack(Stack):
         )
 
         self._event_consumers(stage, data, consumer_options)
+        declare_outputs(self, {StackOutput.ORDER_QUEUE: self.order_queue.queue_url})
 
     def _event_consumers(self, stage: StageConfig, data: OrdersDataStack, consumer_options: dict[str, Any]) -> None:
         queues = self.order_events.queues
