@@ -91,7 +91,7 @@ def test_a_failure_mid_batch_holds_back_the_rest_of_its_group_only(balance_env: 
     send(balance_env, "acct-b", "b1", "8.00")
     runtime = handler.runtime()
     fail_calls(
-        runtime.ledger._client,
+        runtime.service.ledger._client,
         "TransactWriteItems",
         times=1,
         code="ThrottlingException",
@@ -150,7 +150,7 @@ def test_sqs_fifo_drops_a_duplicate_inside_the_deduplication_window(balance_env:
 
 
 def test_an_update_that_keeps_failing_ends_in_the_fifo_dlq_with_the_reason(balance_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
+    fail_calls(handler.runtime().service.ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
     send(balance_env, "acct-a", "f1", "1.00")
     deliveries = balance_env.drain(handler.lambda_handler)
     assert sum(1 for d in deliveries if d.message_ids) == MAX_ATTEMPTS
@@ -171,7 +171,7 @@ def test_followers_held_back_behind_a_failing_head_keep_their_attempts_and_their
     reached maxReceiveCount after 2 real attempts: it was dead-lettered as 'exhausted', and the
     account's later record was applied ahead of it.
     """
-    client = handler.runtime().ledger._client
+    client = handler.runtime().service.ledger._client
     failures = {"head": 3, "follower": 2}
 
     def failing(params: dict[str, Any]) -> bool:
@@ -208,7 +208,7 @@ def test_a_record_whose_attempts_ended_without_a_result_is_dead_lettered_before_
     def kill(**_: Any) -> None:
         raise Killed()
 
-    handler.runtime().ledger._client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
+    handler.runtime().service.ledger._client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
     kills = 0
     while balance_env.depth():
         try:
@@ -285,7 +285,10 @@ def test_an_update_applied_on_its_last_attempt_then_killed_is_done_not_dead_lett
     """Throttled 7 times, applied on its 8th attempt, then the invocation was killed before the batch was
     deleted: it came back out of attempts and was dead-lettered as exhausted, though it was in the ledger."""
     fail_calls(
-        handler.runtime().ledger._client, "TransactWriteItems", times=MAX_ATTEMPTS - 1, code="ThrottlingException"
+        handler.runtime().service.ledger._client,
+        "TransactWriteItems",
+        times=MAX_ATTEMPTS - 1,
+        code="ThrottlingException",
     )
     send(balance_env, "a-1", "o-1.charge", "-10.00")
     succeeded_on_the_last_attempt_then_killed(balance_env, handler.lambda_handler, MAX_ATTEMPTS - 1)
@@ -300,7 +303,7 @@ def test_a_record_killed_on_every_attempt_is_still_dead_lettered_when_nothing_wa
     balance_env: QueueHarness,
 ) -> None:
     send(balance_env, "a-1", "o-2.charge", "-10.00")
-    ledger_client = handler.runtime().ledger._client
+    ledger_client = handler.runtime().service.ledger._client
     killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()
@@ -328,7 +331,7 @@ def test_a_resend_with_another_amount_that_ran_out_of_attempts_is_not_taken_for_
     send(balance_env, "a-1", "o-4.charge", "-10.00")
     balance_env.drain(handler.lambda_handler)
     send(balance_env, "a-1", "o-4.charge", "-20.00", dedup="resent")
-    ledger_client = handler.runtime().ledger._client
+    ledger_client = handler.runtime().service.ledger._client
     killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()

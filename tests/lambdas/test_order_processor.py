@@ -75,7 +75,7 @@ def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
     send(order_env, order("o-dup"))
     order_env.deliver(handler.lambda_handler)
     first = stored_orders()["o-dup"]
-    writes = record_calls(handler.runtime().store._table.meta.client, "UpdateItem")
+    writes = record_calls(handler.runtime().service.store._table.meta.client, "UpdateItem")
 
     send(order_env, order("o-dup", total="120.5"))  # a second message id, the same order (spelled otherwise)
     delivery = order_env.deliver(handler.lambda_handler)
@@ -182,7 +182,7 @@ def test_a_well_formed_event_type_order_processing_does_not_act_on_is_acknowledg
 def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
     failed_puts = fail_calls(
-        runtime.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
+        runtime.service.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
     )
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     message_id = send(order_env, order("o-flaky"))
@@ -204,7 +204,7 @@ def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: Queu
 
 def test_retries_used_up_end_in_the_dlq_with_the_last_error(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
+    fail_calls(runtime.service.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     send(order_env, order("o-doomed"))
 
@@ -332,7 +332,7 @@ def test_an_internal_update_is_published_with_the_internal_attribute_and_no_amou
 def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publishing(
     order_env: QueueHarness,
 ) -> None:
-    fail_calls(handler.runtime().publisher._sns, "Publish", times=1, code="InternalError")
+    fail_calls(handler.runtime().service.publisher._sns, "Publish", times=1, code="InternalError")
     send(order_env, order("o-p"))
     first = order_env.deliver(handler.lambda_handler)
     assert len(first.failed_ids) == 1
@@ -372,7 +372,7 @@ def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHar
 
 
 def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=1, code="InternalException")
+    fail_calls(handler.runtime().service.bus._events, "PutEvents", times=1, code="InternalException")
     send(order_env, order("o-bus"))
     first = order_env.deliver(handler.lambda_handler)
     assert len(first.failed_ids) == 1
@@ -386,8 +386,8 @@ def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env:
 
 def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarness) -> None:
     """PutEvents failing after the SNS publish used to delete the idempotency record: the retry republished."""
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=4, code="InternalException")
-    handler.runtime().bus._sleep = lambda seconds: None
+    fail_calls(handler.runtime().service.bus._events, "PutEvents", times=4, code="InternalException")
+    handler.runtime().service.bus._sleep = lambda seconds: None
     send(order_env, order("o-once"))
     assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
     order_env.let_time_pass()
@@ -438,7 +438,9 @@ def test_a_late_duplicate_of_a_cancelled_order_announces_nothing_and_starts_no_f
 def test_an_announcement_repeated_after_a_crash_carries_the_same_id_and_content(order_env: QueueHarness) -> None:
     """A crash between the publish and its mark repeats the publish: the same event, so subscribers deduplicate."""
     runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"])
+    fail_calls(
+        runtime.service.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"]
+    )
     order_env.sqs.send_message(
         QueueUrl=order_env.queue_url,
         MessageBody=json.dumps(order("o-crash")),
@@ -576,6 +578,7 @@ def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as
     (Unknown fields are ignored now, so the reason is made to quote the character here.)"""
     from event_runtime.errors import PoisonMessageError
     from event_runtime.text import carriable
+    from orders_functions.order_processor import service
 
     def refuse_what_sqs_refuses(params: dict[str, Any], **_: Any) -> None:
         for value in (params.get("MessageAttributes") or {}).values():
@@ -584,7 +587,7 @@ def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as
     def refuse_quoting(body: str | None) -> Any:
         raise PoisonMessageError("field \ufffe: not allowed")
 
-    monkeypatch.setattr(handler, "read_order_message", refuse_quoting)
+    monkeypatch.setattr(service, "read_order_message", refuse_quoting)
     handler.runtime().failures.sqs_client.meta.events.register(
         "before-parameter-build.sqs.SendMessage", refuse_what_sqs_refuses
     )
@@ -606,7 +609,7 @@ def test_while_its_marks_fail_an_order_is_announced_again_by_each_record_of_it_a
     duplicate, so one disturbed invocation announced the same event twice (the histories' bound of one repeat
     per disturbed invocation was wrong). What holds: repeats carry the same id and content, and once the mark
     is written the event is never announced again."""
-    client = handler.runtime().store._table.meta.client
+    client = handler.runtime().service.store._table.meta.client
     fail_calls(
         client,
         "UpdateItem",
@@ -666,3 +669,49 @@ def test_money_as_text_is_plain_digits(order_env: QueueHarness, total: str) -> N
     (dead,) = order_env.dead_letters()
     assert "total" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert stored_orders() == {}
+
+
+class _Outbox:
+    """A topic or a bus that records what it was given, failing the first ``failures`` sends."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[str] = []
+        self.failures = failures
+
+    def _send(self, event_id: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("unavailable")
+        self.sent.append(event_id)
+
+    def publish(self, event: Any) -> None:
+        self._send(event.event_id)
+
+    def put_order_created(self, detail: dict[str, Any]) -> None:
+        self._send(detail["event_id"])
+
+
+def test_the_service_marks_an_announcement_only_once_it_is_out(order_env: QueueHarness) -> None:
+    """OrderProcessor, without the Lambda shell: publish after store, mark after publish, never the reverse."""
+    from aws_lambda_powertools import Logger, Metrics
+
+    from orders_functions.order_processor.service import (
+        PUBLISHED,
+        PUT_ON_BUS,
+        OrderProcessor,
+        OrderStore,
+        parse_order_message,
+    )
+
+    store = OrderStore(orders_table())
+    topic, bus = _Outbox(failures=1), _Outbox()
+    processor = OrderProcessor(store, topic, bus, Logger(service="test"), Metrics(namespace="test"))  # type: ignore[arg-type]
+    applied = store.apply(parse_order_message(json.dumps(order("o-svc"))), "corr-1")
+    with pytest.raises(RuntimeError):
+        processor.announce(applied.order)  # the topic is down: nothing is marked, nothing reaches the bus
+    stored = store.get("o-svc")
+    assert stored is not None and not stored.get(PUBLISHED) and not stored.get(PUT_ON_BUS)
+    assert bus.sent == []
+    assert processor.announce(stored) == ["o-svc/order.created", "bus:o-svc/order.created"]
+    assert topic.sent == bus.sent == ["o-svc/order.created"]
+    assert processor.announce(store.get("o-svc") or {}) == []  # marked: a redelivery announces nothing

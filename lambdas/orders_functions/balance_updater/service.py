@@ -15,10 +15,13 @@ transaction id sent again with another amount: a duplicate is the same update, n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -187,6 +190,30 @@ class BalanceLedger:
         """The account's balance (None: no update applied to it yet)."""
         item = self._client.get_item(TableName=self._table_name, Key=balance_key(account_id), ConsistentRead=True)
         return balance_of(item["Item"]) if "Item" in item else None
+
+
+@dataclass
+class BalanceUpdater:
+    """One ``balance-updates.fifo`` record: its update, read with its message group, applied once."""
+
+    ledger: BalanceLedger
+    logger: Logger
+
+    def process(self, record: SQSRecord) -> dict[str, Any]:
+        attributes = record.raw_event.get("messageAttributes") or {}
+        self.logger.append_keys(correlation_id=(attributes.get("correlation_id") or {}).get("stringValue"))
+        update = parse_balance_update(record.body, record.attributes.message_group_id)
+        result = self.ledger.apply(update, message_id=record.message_id)
+        self.logger.info("balance update", extra={"account_id": update.account_id, **result})
+        return result
+
+    def already_applied(self, record: SQSRecord) -> bool:
+        """For a record out of attempts: its transaction is in the ledger (the last attempt applied it)."""
+        try:
+            update = parse_balance_update(record.body, record.attributes.message_group_id)
+        except Exception:
+            return False
+        return self.ledger.is_applied(update)
 
 
 def _cancellation_reasons(error: ClientError) -> list[str]:
