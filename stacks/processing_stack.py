@@ -18,7 +18,7 @@ from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
 from stacks.assets import functions_code
 from stacks.config import StageConfig
-from stacks.data_stack import OrdersDataStack, data_lake_bucket_arn
+from stacks.data_stack import OrdersDataStack
 from stacks.outputs import declare_outputs
 
 ORDER_QUEUE_NAME = "order-processing"
@@ -229,13 +229,13 @@ class OrderProcessingStack(Stack):
             **consumer_options,
         )
         # The bucket is named, not referenced: its ARN needs no export from the data stack.
-        objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}/*"
+        objects = f"{data.data_lake_arn()}/{DATA_LAKE_PREFIX}/*"
         self.analytics.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects]))
         assert self.analytics.role is not None  # created by QueueConsumer
         Validations.of(self.analytics.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::"
-                f"{data_lake_bucket_arn(stage.name, as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}/*]",
+                f"{data.data_lake_arn(as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}/*]",
                 reason="The analytics-ingestion consumer writes one object per batch under events/ of the data "
                 "lake, with keys made at run time (date partition + batch hash): the prefix is the narrowest "
                 "resource, and the only action is s3:PutObject",
