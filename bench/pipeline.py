@@ -24,7 +24,8 @@ from bench.process_profile import ProcessTreeProfile
 from localcloud import demo, server
 from localcloud.deploy import deploy
 from localcloud.settings import LocalCloudSettings
-from localcloud.workload import ORDER_QUEUE
+from orders_functions.balance_updater.service import balance_of, ledger_transaction
+from orders_functions.common.outputs import StackOutput
 
 PORT = 4620
 HIGH_VALUE_SHARE = 0.01
@@ -55,7 +56,7 @@ def _send(settings: LocalCloudSettings, batch: list[dict[str, Any]], run: str) -
     """Send in batches of 10, holding the order queue's backlog under MAX_BACKLOG (closed loop): moto
     counts a queue's messages on every send and receive, so a backlog of thousands would measure moto."""
     sqs = settings.client("sqs")
-    url = sqs.get_queue_url(QueueName=ORDER_QUEUE)["QueueUrl"]
+    url = demo.outputs(settings)[StackOutput.ORDER_QUEUE]
     for start in range(0, len(batch), 10):
         if start % (MAX_BACKLOG // 2) == 0:
             while sum(demo.depth(sqs, url)) > MAX_BACKLOG:
@@ -78,20 +79,25 @@ def _send(settings: LocalCloudSettings, batch: list[dict[str, Any]], run: str) -
 
 def verify(settings: LocalCloudSettings, sent: list[dict[str, Any]], run: str) -> dict[str, Any]:
     ids = {o["order_id"] for o in sent}
-    stored = [i["order_id"]["S"] for i in demo.scan(settings, "OrdersTable") if i["order_id"]["S"] in ids]
-    payments = [i["order_id"]["S"] for i in demo.scan(settings, "PaymentsTable") if i["order_id"]["S"] in ids]
+    stored = [i["order_id"]["S"] for i in demo.scan(settings, StackOutput.ORDERS_TABLE) if i["order_id"]["S"] in ids]
+    payments = [
+        i["order_id"]["S"] for i in demo.scan(settings, StackOutput.PAYMENTS_TABLE) if i["order_id"]["S"] in ids
+    ]
     notified = [
-        i["order_id"]["S"] for i in demo.scan(settings, "NotificationsTable") if i.get("order_id", {}).get("S") in ids
+        i["order_id"]["S"]
+        for i in demo.scan(settings, StackOutput.NOTIFICATIONS_TABLE)
+        if i.get("order_id", {}).get("S") in ids
     ]
     ledger: list[str] = []
     balances: dict[str, Decimal] = {}
-    for item in demo.scan(settings, "BalancesTable"):
+    for item in demo.scan(settings, StackOutput.BALANCES_TABLE):
         if not item["account_id"]["S"].startswith(f"acct-{run}-"):
             continue
-        if item["entry"]["S"].startswith("TXN#"):
-            ledger.append(item["entry"]["S"])
+        transaction = ledger_transaction(item)
+        if transaction is not None:
+            ledger.append(transaction)
         else:
-            balances[item["account_id"]["S"]] = Decimal(item["balance"]["N"])
+            balances[item["account_id"]["S"]] = balance_of(item)
     expected: dict[str, Decimal] = defaultdict(Decimal)
     for order in sent:
         expected[order["customer_id"]] -= Decimal(order["total"])

@@ -9,11 +9,9 @@ dead-letter or to back off a failed record).
 - ``lambda-esm``: what Lambda's SQS event source mapping does for ``order-processing``
   (batch size 10): ReceiveMessage of up to 10, one invocation, then one DeleteMessageBatch
   for the records not reported in ``batchItemFailures``.
-- ``test-harness``: ``tests/orders_functions/sqs_harness.QueueHarness`` as the handler tests use it:
-  ReceiveMessage of up to 10, then one DeleteMessage per record.
 - ``one-at-a-time``: the seed's consumer shape, receive one message, process it, delete it.
 - ``seed-as-printed``: the seed's loop as its listing has it: ReceiveMessage of up to 10,
-  then DeleteMessage per message.
+  then DeleteMessage per message (the handler tests' harness makes the same requests).
 """
 
 from __future__ import annotations
@@ -61,6 +59,9 @@ class Source:
         self.queue_url = queue_url
         self.sent = 0
         self._sender = boto3.client("sqs", region_name="us-east-1")  # not counted
+        self.queue_arn = self._sender.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
 
     def top_up(self, processed: int) -> None:
         if processed < self.sent or self.sent >= MESSAGES:
@@ -71,22 +72,10 @@ class Source:
         self.sent = min(self.sent + self.WAVE, MESSAGES)
 
 
-def _harness(sqs: Any, source: Source) -> Any:
-    """A QueueHarness whose set-up request (GetQueueAttributes) is not counted."""
-    import boto3
-
-    from tests.orders_functions.sqs_harness import QueueHarness
-
-    harness = QueueHarness(boto3.client("sqs", region_name="us-east-1"), source.queue_url, source.queue_url)
-    harness.sqs = sqs
-    return harness
-
-
 def lambda_esm(sqs: Any, source: Source) -> int:
     """Receive up to 10, invoke once, DeleteMessageBatch the successes; until the queue is empty."""
-    from tests.orders_functions.sqs_harness import FakeLambdaContext
+    from localcloud.compat.sqs_event_source import lambda_record
 
-    harness = _harness(sqs, source)
     processed = 0
     while True:
         source.top_up(processed)
@@ -95,7 +84,7 @@ def lambda_esm(sqs: Any, source: Source) -> int:
         ).get("Messages", [])
         if not messages:
             return processed
-        response = _ack_all(harness.event(messages), FakeLambdaContext())
+        response = _ack_all({"Records": [lambda_record(m, source.queue_arn) for m in messages]}, None)
         failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
         done = [m for m in messages if m["MessageId"] not in failed]
         sqs.delete_message_batch(
@@ -103,19 +92,6 @@ def lambda_esm(sqs: Any, source: Source) -> int:
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
         )
         processed += len(done)
-
-
-def harness_drain(sqs: Any, source: Source) -> int:
-    """QueueHarness.deliver round after round, as its ``drain`` does for the handler tests."""
-    harness = _harness(sqs, source)
-    processed = 0
-    while True:
-        source.top_up(processed)
-        delivery = harness.deliver(_ack_all, batch_size=10)
-        if not delivery.message_ids:
-            return processed
-        processed += len(delivery.message_ids) - len(delivery.failed_ids)
-        harness.let_time_pass()
 
 
 def _process(body: str) -> None:
@@ -143,7 +119,6 @@ def seed_as_printed(sqs: Any, source: Source) -> int:
 
 CONSUMERS: dict[str, Callable[[Any, Source], int]] = {
     "lambda-esm": lambda_esm,
-    "test-harness": harness_drain,
     "one-at-a-time": one_at_a_time,
     "seed-as-printed": seed_as_printed,
 }

@@ -22,7 +22,10 @@ from eventctl.dlq import list_dead_letter_queues, peek
 from localcloud import server
 from localcloud.deploy import DeployError, deploy, describe
 from localcloud.settings import LocalCloudSettings
-from localcloud.workload import ORDER_QUEUE, Case, cases, expected_balances
+from localcloud.workload import Case, cases, expected_balances
+from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
+from orders_functions.balance_updater.service import BalanceLedger
+from orders_functions.common.outputs import Outputs, StackOutput, read_outputs
 
 QUIET_ROUNDS = 3
 
@@ -33,10 +36,15 @@ class Sent:
     message_id: str
 
 
+def outputs(settings: LocalCloudSettings) -> Outputs:
+    """The deployed app's stack outputs: where its tables, queues, bucket and state machine are."""
+    return read_outputs(settings.client("cloudformation"))
+
+
 def send(settings: LocalCloudSettings, workload: list[Case]) -> list[Sent]:
     """Send each case to the order queue, one at a time, in order."""
     sqs = settings.client("sqs")
-    url = sqs.get_queue_url(QueueName=ORDER_QUEUE)["QueueUrl"]
+    url = outputs(settings)[StackOutput.ORDER_QUEUE]
     sent = []
     for case in workload:
         if case.message is None:
@@ -66,17 +74,11 @@ def queue_depths(settings: LocalCloudSettings) -> dict[str, tuple[int, int]]:
     return {url.rsplit("/", 1)[-1]: depth(sqs, url) for url in sqs.list_queues().get("QueueUrls", [])}
 
 
-def table_name(settings: LocalCloudSettings, logical_name: str) -> str:
-    """The deployed table whose name contains ``logical_name`` (its logical id, e.g. ``AccountBalancesTable``)."""
-    names = settings.client("dynamodb").list_tables()["TableNames"]
-    return next(n for n in names if logical_name.lower() in n.lower())
-
-
-def scan(settings: LocalCloudSettings, logical_name: str) -> list[dict[str, Any]]:
-    """Every item of that table."""
+def scan(settings: LocalCloudSettings, table: StackOutput) -> list[dict[str, Any]]:
+    """Every item of the table named by the output ``table`` (e.g. ``StackOutput.ORDERS_TABLE``)."""
     dynamodb = settings.client("dynamodb")
     items: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name(settings, logical_name)):
+    for page in dynamodb.get_paginator("scan").paginate(TableName=outputs(settings)[table]):
         items.extend(page["Items"])
     return items
 
@@ -149,54 +151,48 @@ def received_event_types(settings: LocalCloudSettings, run: str) -> dict[str, Co
 
 
 def _analytics_event_types(settings: LocalCloudSettings, run: str) -> dict[str, Counter[str]]:
+    """The analytics consumer's queue -> event types of this run in the data lake (the function logs none)."""
     s3 = settings.client("s3")
+    bucket = outputs(settings)[StackOutput.DATA_LAKE_BUCKET]
     counts: Counter[str] = Counter()
-    for bucket in s3.list_buckets()["Buckets"]:
-        if "data-lake" not in bucket["Name"] or "access-logs" in bucket["Name"]:
-            continue
-        seen = set()
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"], Prefix="events/"):
-            for item in page.get("Contents", []):
-                for line in s3.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read().decode().splitlines():
-                    event = json.loads(line)
-                    text = json.dumps(event)
-                    if f"demo-{run}-" in text and event.get("message_id") not in seen:
-                        seen.add(event.get("message_id"))
-                        counts[str(event.get("event_type") or event.get("event", {}).get("event_type"))] += 1
+    seen = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{DATA_LAKE_PREFIX}/"):
+        for item in page.get("Contents", []):
+            for line in s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode().splitlines():
+                event = json.loads(line)
+                text = json.dumps(event)
+                if f"demo-{run}-" in text and event.get("message_id") not in seen:
+                    seen.add(event.get("message_id"))
+                    counts[str(event.get("event_type") or event.get("event", {}).get("event_type"))] += 1
     return {"analytics-ingestion": counts} if counts else {}
 
 
 def executions(settings: LocalCloudSettings, run: str) -> list[dict[str, Any]]:
+    """The high-value order flow's executions of this run's orders."""
     sfn = settings.client("stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=outputs(settings)[StackOutput.HIGH_VALUE_ORDER_FLOW])
     found = []
-    for machine in sfn.list_state_machines()["stateMachines"]:
-        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
-            described = sfn.describe_execution(executionArn=execution["executionArn"])
-            execution_input = json.loads(described["input"])
-            if f"-{run}-" not in str(execution_input.get("order_id")):
-                continue
-            found.append(
-                {
-                    "state_machine": machine["name"],
-                    "input": execution_input,
-                    "status": described["status"],
-                    "output": json.loads(described["output"]) if described.get("output") else None,
-                }
-            )
+    for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        execution_input = json.loads(described["input"])
+        if f"-{run}-" not in str(execution_input.get("order_id")):
+            continue
+        found.append(
+            {
+                "state_machine": machine["name"],
+                "input": execution_input,
+                "status": described["status"],
+                "output": json.loads(described["output"]) if described.get("output") else None,
+            }
+        )
     return sorted(found, key=lambda e: str(e["input"].get("order_id")))
 
 
 def balances(settings: LocalCloudSettings, accounts: list[str]) -> dict[str, Decimal]:
-    table = table_name(settings, "BalancesTable")
-    dynamodb = settings.client("dynamodb")
-    found = {}
-    for account in accounts:
-        item = dynamodb.get_item(TableName=table, Key={"account_id": {"S": account}, "entry": {"S": "BALANCE"}}).get(
-            "Item"
-        )
-        if item:
-            found[account] = Decimal(item["balance"]["N"])
-    return found
+    """Each account's balance, read as balance_updater keeps it; accounts with none are left out."""
+    ledger = BalanceLedger(settings.client("dynamodb"), outputs(settings)[StackOutput.BALANCES_TABLE])
+    found = {account: ledger.balance(account) for account in accounts}
+    return {account: balance for account, balance in found.items() if balance is not None}
 
 
 def dead_letters(settings: LocalCloudSettings, limit: int = 2000) -> dict[str, list[dict[str, str]]]:
@@ -286,7 +282,8 @@ def main() -> None:
     run = time.strftime("%H%M%S")
     workload = cases(run)
     sent = send(settings, workload)
-    console.print(f"sent {len(sent)} messages to {ORDER_QUEUE} (run {run}):")
+    queue = outputs(settings)[StackOutput.ORDER_QUEUE].rsplit("/", 1)[-1]
+    console.print(f"sent {len(sent)} messages to {queue} (run {run}):")
     for item in sent:
         console.print(f"  • {item.case.path}")
     with console.status("waiting until the system is quiet ...") as status:

@@ -11,8 +11,6 @@ from typing import Any
 
 from orders_functions.common.producer import OutgoingMessage
 
-ORDER_QUEUE = "order-processing"
-
 
 @dataclass(frozen=True)
 class Case:

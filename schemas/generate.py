@@ -36,7 +36,7 @@ from pydantic_core import core_schema
 HERE = Path(__file__).resolve().parent
 
 from orders_functions.balance_updater.models import BalanceUpdate  # noqa: E402
-from orders_functions.common.bus import OrderCreatedDetail  # noqa: E402
+from orders_functions.common.bus import ORDER_CREATED_SCHEMA, OrderCreatedDetail  # noqa: E402
 from orders_functions.common.events import OrderEvent  # noqa: E402
 from orders_functions.order_processor.models import order_message_adapter  # noqa: E402
 from orders_functions.workflow.tasks import FlowInput  # noqa: E402
@@ -104,11 +104,7 @@ def message_schemas() -> list[MessageSchema]:
             "order-message", HERE / "order-message.schema.json", lambda: _model(order_message_adapter, "order-message")
         ),
         MessageSchema("order-event", HERE / "order-event.schema.json", lambda: _model(OrderEvent, "order-event")),
-        MessageSchema(
-            "order-created",
-            ROOT / "lambdas" / "orders_functions" / "common" / "schemas" / "order_created.json",
-            _order_created,
-        ),
+        MessageSchema("order-created", ORDER_CREATED_SCHEMA, _order_created),
         MessageSchema(
             "balance-update", HERE / "balance-update.schema.json", lambda: _model(BalanceUpdate, "balance-update")
         ),

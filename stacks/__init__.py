@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Tags
 
+from orders_functions.common.outputs import APP_NAME, APP_TAG, STAGE_TAG
 from stacks.config import StageConfig, load_stage_config
 from stacks.data_stack import OrdersDataStack
 from stacks.monitoring_stack import OrdersMonitoringStack
@@ -15,7 +16,6 @@ from stacks.orchestration_stack import OrdersOrchestrationStack
 from stacks.processing_stack import QUEUE_NAMES as PROCESSING_QUEUES
 from stacks.processing_stack import OrderProcessingStack
 
-APP_NAME = "orders"
 #: Every queue of the app: the keys of ``max_receive_count`` in cdk.json.
 QUEUE_NAMES = (*PROCESSING_QUEUES, *ORCHESTRATION_QUEUES)
 
@@ -46,11 +46,14 @@ def build_orders_app(app: App) -> OrdersApp:
     stage = load_stage_config(app, queue_names=QUEUE_NAMES)
     env = environment_from_env()
     prefix = f"{APP_NAME}-{stage.name}"
+    # On each stack (how the tools find the app: orders_functions.common.outputs) and each resource.
+    tags = {APP_TAG: APP_NAME, STAGE_TAG: stage.name}
     data = OrdersDataStack(
         app,
         "OrdersData",
         stage=stage,
         env=env,
+        tags=tags,
         stack_name=f"{prefix}-data",
         description="Orders app: tables (stateful)",
     )
@@ -60,6 +63,7 @@ def build_orders_app(app: App) -> OrdersApp:
         stage=stage,
         data=data,
         env=env,
+        tags=tags,
         stack_name=f"{prefix}-orchestration",
         description="Orders app: the orders bus, high-value routing, archive, schemas and the high-value order flow",
     )
@@ -70,6 +74,7 @@ def build_orders_app(app: App) -> OrdersApp:
         data=data,
         router=orchestration.router,
         env=env,
+        tags=tags,
         stack_name=f"{prefix}-processing",
         description="Orders app: work queues, dead-letter queues and their consumers",
     )
@@ -79,10 +84,11 @@ def build_orders_app(app: App) -> OrdersApp:
         stage=stage,
         watch=[orchestration, processing],
         env=env,
+        tags=tags,
         stack_name=f"{prefix}-monitoring",
         description="Orders app: the dashboard and the alarms of every queue, function, topic, rule and workflow",
     )
     for stack in (data, orchestration, processing, monitoring):
-        Tags.of(stack).add("app", APP_NAME)
-        Tags.of(stack).add("stage", stage.name)
+        for key, value in tags.items():
+            Tags.of(stack).add(key, value)
     return OrdersApp(stage=stage, data=data, orchestration=orchestration, processing=processing, monitoring=monitoring)

@@ -10,14 +10,15 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct, IConstruct
 
 from event_constructs import EventMonitoring
+from orders_functions.common.order_event_consumer import INTERNAL_EVENTS_SKIPPED
+from orders_functions.common.readers import METRICS_NAMESPACE, UNHANDLED_EVENT_TYPES
 from stacks.config import StageConfig
 
-#: The app's own metrics (Powertools Metrics), per consumer: orders_functions.common.readers.METRICS_NAMESPACE.
-METRICS_NAMESPACE = "OrdersApp"
+#: The app's own metrics (Powertools Metrics, in METRICS_NAMESPACE), per consumer.
 CONSUMER_METRICS = {
-    "order_processor": ("UnhandledEventTypes",),
-    "payment": ("UnhandledEventTypes",),
-    "notification": ("UnhandledEventTypes", "InternalEventsSkipped"),
+    "order_processor": (UNHANDLED_EVENT_TYPES,),
+    "payment": (UNHANDLED_EVENT_TYPES,),
+    "notification": (UNHANDLED_EVENT_TYPES, INTERNAL_EVENTS_SKIPPED),
 }
 
 

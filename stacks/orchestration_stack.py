@@ -23,24 +23,25 @@ from event_constructs import (
     drop_implied_dependency,
     rotating_key,
 )
+from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
+from orders_functions.common.outputs import StackOutput
 from orders_functions.replay.settings import ReplaySettings
 from orders_functions.workflow.settings import SETTINGS_OF_TASK, WorkflowSettings
+from stacks.assets import ORDER_CREATED_SCHEMA, functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
-from stacks.processing_stack import LAMBDAS_DIR, lambdas_code
+from stacks.outputs import declare_outputs
 
 BUS_NAME = "orders"
-ORDERS_SOURCE = "com.myapp.orders"
 HIGH_VALUE_RULE = "high-value-order-routing"
 ARCHIVE_NAME = "all-order-events"
 STATE_MACHINE_NAME = "high-value-order-flow"
-ORDER_CREATED_SCHEMA = LAMBDAS_DIR / "orders_functions" / "common" / "schemas" / "order_created.json"
 #: Orders above this amount also get an account manager.
 ACCOUNT_MANAGER_ABOVE = 10_000
 
 HIGH_VALUE_PATTERN = events.EventPattern(
     source=[ORDERS_SOURCE],
-    detail_type=["OrderCreated"],
+    detail_type=[ORDER_CREATED],
     detail={"total": events.Match.greater_than(1000), "customer_tier": ["enterprise", "premium"]},
 )
 #: What the state machine receives: {"order_id", "customer_id", "amount", "correlation_id", "priority": "high"}.
@@ -108,6 +109,7 @@ class OrdersOrchestrationStack(Stack):
         # the operators, and the replay function's role, in case a replay is judged by the bus policy as the
         # principal that started it (its own policy allows no PutEvents, so this gives it nothing more).
         self.router.accept_writes_only_from(self.replay.role.role_arn, *stage.role_arns(stage.operators))
+        declare_outputs(self, {StackOutput.HIGH_VALUE_ORDER_FLOW: self.state_machine.state_machine_arn})
 
     def _task_function(self, construct_id: str, handler: str, data: OrdersDataStack) -> ServiceFunction:
         """A task of the flow; only the tasks that read the workflow table are told its name."""
@@ -116,7 +118,7 @@ class OrdersOrchestrationStack(Stack):
         task = ServiceFunction(
             self,
             construct_id,
-            code=lambdas_code(),
+            code=functions_code(),
             handler=f"orders_functions.workflow.handler.{handler}",
             invoked_by=f"the {STATE_MACHINE_NAME} state machine",
             service_name=f"workflow.{handler}",
@@ -325,8 +327,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             "CompensationFailuresQueue",
             queue_name=COMPENSATION_FAILURES_QUEUE,
-            retention_period=Duration.days(13),
-            dead_letter_retention_period=Duration.days(14),
+            retention_period=Duration.days(13),  # a day less than its DLQ keeps messages (the default, 14 days)
             max_receive_count=self.stage.max_receive_count[COMPENSATION_FAILURES_QUEUE],
             removal_policy=self.stage.removal_policy,
         )
@@ -371,7 +372,7 @@ class OrdersOrchestrationStack(Stack):
             self,
             "OrderCreatedSchema",
             registry_name=BUS_NAME,
-            schema_name=f"{ORDERS_SOURCE}@OrderCreated",
+            schema_name=f"{ORDERS_SOURCE}@{ORDER_CREATED}",
             type="JSONSchemaDraft4",
             content=json.dumps(json.loads(ORDER_CREATED_SCHEMA.read_text()), separators=(",", ":")),
             description="Detail of OrderCreated; the producer validates against the same file",
@@ -384,7 +385,7 @@ class OrdersOrchestrationStack(Stack):
         self.replay = ServiceFunction(
             self,
             "ArchiveReplay",
-            code=lambdas_code(),
+            code=functions_code(),
             handler="orders_functions.replay.handler.lambda_handler",
             invoked_by="an operator (eventctl replay or the console)",
             service_name="replay",

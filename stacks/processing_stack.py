@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
+from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
 from orders_functions.analytics.settings import AnalyticsSettings
 from orders_functions.balance_updater.settings import BalanceUpdaterSettings
+from orders_functions.common.outputs import StackOutput
 from orders_functions.notification.settings import NotificationSettings
 from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
+from stacks.assets import functions_code
 from stacks.config import StageConfig
-from stacks.data_stack import DATA_LAKE_PREFIX, OrdersDataStack, data_lake_bucket_arn
-
-LAMBDAS_DIR = Path(__file__).resolve().parent.parent / "lambdas"
+from stacks.data_stack import OrdersDataStack
+from stacks.outputs import declare_outputs
 
 ORDER_QUEUE_NAME = "order-processing"
 BALANCE_QUEUE_NAME = "balance-updates.fifo"
@@ -77,14 +77,6 @@ def order_event_subscribers(stage: StageConfig) -> tuple[Subscriber, ...]:
     )
 
 
-def lambdas_code() -> lambda_.Code:
-    """All handlers ship as one asset (one upload): each function is a subpackage of lambdas/orders_functions."""
-    return lambda_.Code.from_asset(
-        str(LAMBDAS_DIR),
-        exclude=["**/__pycache__", "**/*.pyc", "**/.pytest_cache", "*.egg-info", "build", "pyproject.toml"],
-    )
-
-
 class OrderProcessingStack(Stack):
     """``order-processing`` (standard) -> order_processor; ``balance-updates.fifo`` -> balance_updater."""
 
@@ -99,7 +91,7 @@ class OrderProcessingStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        code = lambdas_code()
+        code = functions_code()
         queue_options: dict[str, Any] = {
             "retention_period": Duration.days(stage.queue_retention_days),
             "dead_letter_retention_period": Duration.days(stage.dead_letter_retention_days),
@@ -109,7 +101,6 @@ class OrderProcessingStack(Stack):
             "code": code,
             "log_retention": stage.log_retention,
             "removal_policy": stage.removal_policy,
-            "timeout": Duration.seconds(30),
             "attempts_table": data.attempts_table,
             "max_attempts": MAX_ATTEMPTS,
         }
@@ -192,6 +183,7 @@ class OrderProcessingStack(Stack):
         )
 
         self._event_consumers(stage, data, consumer_options)
+        declare_outputs(self, {StackOutput.ORDER_QUEUE: self.order_queue.queue_url})
 
     def _event_consumers(self, stage: StageConfig, data: OrdersDataStack, consumer_options: dict[str, Any]) -> None:
         queues = self.order_events.queues
@@ -237,13 +229,13 @@ class OrderProcessingStack(Stack):
             **consumer_options,
         )
         # The bucket is named, not referenced: its ARN needs no export from the data stack.
-        objects = f"{data_lake_bucket_arn(stage.name)}/{DATA_LAKE_PREFIX}*"
+        objects = f"{data.data_lake_arn()}/{DATA_LAKE_PREFIX}/*"
         self.analytics.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[objects]))
         assert self.analytics.role is not None  # created by QueueConsumer
         Validations.of(self.analytics.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::"
-                f"{data_lake_bucket_arn(stage.name, as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}*]",
+                f"{data.data_lake_arn(as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}/*]",
                 reason="The analytics-ingestion consumer writes one object per batch under events/ of the data "
                 "lake, with keys made at run time (date partition + batch hash): the prefix is the narrowest "
                 "resource, and the only action is s3:PutObject",

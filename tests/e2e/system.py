@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from localcloud import demo
 from localcloud.settings import LocalCloudSettings
+from orders_functions.common.outputs import StackOutput
 
 T = TypeVar("T")
 
@@ -46,8 +47,9 @@ class DeployedSystem:
         topics = self.client("sns").list_topics()["Topics"]
         return next(t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{name}"))
 
-    def table(self, logical_name: str) -> str:
-        return demo.table_name(self.settings, logical_name)
+    def table(self, output: StackOutput) -> str:
+        """The name of the table the app's stack output ``output`` names."""
+        return demo.outputs(self.settings)[output]
 
     def state_machine_arn(self, name: str) -> str:
         machines = self.client("stepfunctions").list_state_machines()["stateMachines"]

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from localcloud import demo
+from orders_functions.common.outputs import StackOutput
 from tests.e2e.system import DeployedSystem, wait_for
 
 STATE_MACHINE = "high-value-order-flow"
@@ -112,7 +113,11 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
     # 1. A cancellation before its order: kept, nothing announced.
     _send(system, [cancel_first])
     _quiet(system)
-    (kept,) = [i for i in demo.scan(system.settings, "OrdersTable") if i["order_id"]["S"] == cancel_first["order_id"]]
+    (kept,) = [
+        i
+        for i in demo.scan(system.settings, StackOutput.ORDERS_TABLE)
+        if i["order_id"]["S"] == cancel_first["order_id"]
+    ]
     assert kept["status"]["S"] == "AWAITING_ORDER"
 
     # 2. The orders; the account-manager step fails, and the release meets an outage of its table.
@@ -132,7 +137,7 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
     time.sleep(30)
     _send(system, [*orders.values(), cancel_first, cancel_after])
     _quiet(system)
-    workflow_before = {i["order_id"]["S"]: i for i in demo.scan(system.settings, "OrderWorkflowTable")}
+    workflow_before = {i["order_id"]["S"]: i for i in demo.scan(system.settings, StackOutput.WORKFLOW_TABLE)}
     events = system.client("events")
     events.start_replay(
         ReplayName=f"everything-{run}",
@@ -150,7 +155,9 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
 
     # --- the invariants -------------------------------------------------------------------------
     ids = {o["order_id"] for o in orders.values()}
-    stored = {i["order_id"]["S"]: i for i in demo.scan(system.settings, "OrdersTable") if i["order_id"]["S"] in ids}
+    stored = {
+        i["order_id"]["S"]: i for i in demo.scan(system.settings, StackOutput.ORDERS_TABLE) if i["order_id"]["S"] in ids
+    }
     assert {k: v["status"]["S"] for k, v in stored.items()} == {
         orders["plain"]["order_id"]: "CREATED",
         orders["cancelled first"]["order_id"]: "CANCELLED",
@@ -160,7 +167,7 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
     }
 
     # Money: exact balances; one charge and one refund per order at most; a refund only with its charge.
-    items = [i for i in demo.scan(system.settings, "AccountBalancesTable") if i["account_id"]["S"] in (one, two)]
+    items = [i for i in demo.scan(system.settings, StackOutput.BALANCES_TABLE) if i["account_id"]["S"] in (one, two)]
     balances = {i["account_id"]["S"]: Decimal(i["balance"]["N"]) for i in items if i["entry"]["S"] == "BALANCE"}
     assert balances == {one: Decimal("-120.00"), two: Decimal("-17500.00")}  # cancelled orders net 0
     ledger = Counter(i["entry"]["S"] for i in items if i["entry"]["S"] != "BALANCE")
@@ -178,7 +185,9 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
         f"{cancel_after['order_id']}/order.cancelled",
     }
     notified = Counter(
-        i["notification_id"]["S"] for i in demo.scan(system.settings, "NotificationsTable") if i["order_id"]["S"] in ids
+        i["notification_id"]["S"]
+        for i in demo.scan(system.settings, StackOutput.NOTIFICATIONS_TABLE)
+        if i["order_id"]["S"] in ids
     )
     assert notified == Counter(public)
     s3 = system.client("s3")
@@ -196,7 +205,7 @@ def test_exactly_once_effects_survive_reordering_outages_late_duplicates_and_a_f
     # One decision per high-value order, whatever the replays did.
     big = system.executions_for(STATE_MACHINE, orders["high value"]["order_id"])
     compensated = system.executions_for(STATE_MACHINE, orders["compensated"]["order_id"])
-    workflow = {i["order_id"]["S"]: i for i in demo.scan(system.settings, "OrderWorkflowTable")}
+    workflow = {i["order_id"]["S"]: i for i in demo.scan(system.settings, StackOutput.WORKFLOW_TABLE)}
     approved = [e for e in big if "Approved" in _states(system, e)]
     assert len(approved) == 1 and len(big) >= 2
     assert all("Already handled" in _states(system, e) for e in big if e not in approved)

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localcloud import demo
+from orders_functions.common.outputs import StackOutput
 from tests.e2e.system import DeployedSystem, wait_for
 
 MESSAGES = 1000
@@ -105,12 +106,16 @@ def test_a_thousand_messages_with_faults_end_processed_once_or_dead_lettered_wit
 
     valid = {json.loads(body)["order_id"]: json.loads(body) for kind, body, _ in messages if kind == "valid"}
 
-    def orders_in(table: str) -> Counter[str]:
+    def orders_in(table: StackOutput) -> Counter[str]:
         return Counter(i["order_id"]["S"] for i in demo.scan(system.settings, table) if i["order_id"]["S"] in valid)
 
-    stored, payments, notified = (orders_in(t) for t in ("OrdersTable", "PaymentsTable", "NotificationsTable"))
+    stored, payments, notified = (
+        orders_in(t) for t in (StackOutput.ORDERS_TABLE, StackOutput.PAYMENTS_TABLE, StackOutput.NOTIFICATIONS_TABLE)
+    )
     accounts = [
-        i for i in demo.scan(system.settings, "BalancesTable") if i["account_id"]["S"].startswith(f"acct-{run}-")
+        i
+        for i in demo.scan(system.settings, StackOutput.BALANCES_TABLE)
+        if i["account_id"]["S"].startswith(f"acct-{run}-")
     ]
     ledger = Counter(i["entry"]["S"] for i in accounts)
     balances = {i["account_id"]["S"]: Decimal(i["balance"]["N"]) for i in accounts if i["entry"]["S"] == "BALANCE"}

@@ -7,6 +7,7 @@ import time
 import uuid
 from decimal import Decimal
 
+from localcloud import demo
 from localcloud.compat import sqs_fifo_deduplication
 from tests.e2e.system import DeployedSystem, wait_for
 
@@ -33,12 +34,7 @@ def _applied(system: DeployedSystem, account: str) -> list[dict[str, str]]:
 
 
 def _balance(system: DeployedSystem, account: str) -> Decimal | None:
-    item = (
-        system.client("dynamodb")
-        .get_item(TableName=system.table("balances"), Key={"account_id": {"S": account}, "entry": {"S": "BALANCE"}})
-        .get("Item")
-    )
-    return Decimal(item["balance"]["N"]) if item else None
+    return demo.balances(system.settings, [account]).get(account)
 
 
 def test_updates_of_one_account_are_applied_in_the_order_sent_while_accounts_interleave(system: DeployedSystem) -> None:

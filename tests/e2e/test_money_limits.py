@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from localcloud import demo
 from orders_functions.common.limits import MONEY_MAX
+from orders_functions.common.outputs import StackOutput
 from tests.e2e.system import DeployedSystem
 
 
@@ -37,12 +38,12 @@ def test_the_largest_order_is_charged_and_one_cent_more_is_refused_at_entry(syst
         system.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
     demo.wait_until_quiet(system.settings, timeout_seconds=300, interval=1)
 
-    payments = {i["order_id"]["S"]: i for i in demo.scan(system.settings, "PaymentsTable")}
+    payments = {i["order_id"]["S"]: i for i in demo.scan(system.settings, StackOutput.PAYMENTS_TABLE)}
     assert payments[largest]["status"]["S"] == "CHARGE_SENT"
     assert Decimal(payments[largest]["amount"]["N"]) == MONEY_MAX
     balances = {
         i["account_id"]["S"]: Decimal(i["balance"]["N"])
-        for i in demo.scan(system.settings, "AccountBalancesTable")
+        for i in demo.scan(system.settings, StackOutput.BALANCES_TABLE)
         if i["entry"]["S"] == "BALANCE"
     }
     assert balances[f"acct-{largest}"] == -MONEY_MAX

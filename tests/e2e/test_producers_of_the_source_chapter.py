@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from localcloud import demo
+from orders_functions.common.outputs import StackOutput
 from tests.e2e.system import DeployedSystem, wait_for
 
 
@@ -64,7 +65,7 @@ class ChapterProducers:
         )
 
 
-def _items(system: DeployedSystem, table: str, key: str) -> dict[str, dict[str, Any]]:
+def _items(system: DeployedSystem, table: StackOutput, key: str) -> dict[str, dict[str, Any]]:
     return {item[key]["S"]: item for item in demo.scan(system.settings, table)}
 
 
@@ -97,13 +98,13 @@ def test_the_chapters_producers_are_served_on_every_path(system: DeployedSystem)
     time.sleep(25)  # the retried order's DelaySeconds (20 s: the local cloud does not scale delays)
     demo.wait_until_quiet(system.settings, timeout_seconds=300, interval=1)
 
-    orders = _items(system, "OrdersTable", "order_id")
+    orders = _items(system, StackOutput.ORDERS_TABLE, "order_id")
     assert {plain, retried, big} <= set(orders), "stored"
     assert orders[plain]["total"]["N"] in ("120.5", "120.50")
-    payments = _items(system, "PaymentsTable", "order_id")
+    payments = _items(system, StackOutput.PAYMENTS_TABLE, "order_id")
     for order_id in (plain, retried, big, published):
         assert payments[order_id]["status"]["S"] == "CHARGE_SENT", f"{order_id} paid"
-    notified = _items(system, "NotificationsTable", "notification_id")
+    notified = _items(system, StackOutput.NOTIFICATIONS_TABLE, "notification_id")
     for order_id in (plain, retried, big, published):
         assert f"{order_id}/order.created" in notified, f"{order_id} notified once, under its derived event id"
     wait_for(

@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from orders_functions.common.outputs import StackOutput
 from tests.e2e.system import DeployedSystem, wait_for
 
 STATE_MACHINE = "high-value-order-flow"
@@ -43,7 +44,7 @@ def test_replaying_the_archive_window_starts_the_flow_again_without_a_second_res
         ]
     )
     wait_for(lambda: _finished(system, order_id, 1), timeout=90, what="the first execution")
-    table = system.table("workflow")
+    table = system.table(StackOutput.WORKFLOW_TABLE)
     dynamodb = system.client("dynamodb")
     first = dynamodb.get_item(TableName=table, Key={"order_id": {"S": order_id}})["Item"]
     assert first["reservation"]["S"] == "RESERVED"

@@ -155,11 +155,11 @@ def _order_processor(monkeypatch: pytest.MonkeyPatch) -> Consumer:
         module=handler,
         # The write of the order's fact (the announcement marks are UpdateItems too, with ADD).
         write=Downstream(
-            runtime.store._table.meta.client,
+            runtime.service.store._table.meta.client,
             "UpdateItem",
             lambda p: p.get("TableName") == "orders" and str(p.get("UpdateExpression", "")).startswith("SET"),
         ),
-        transient=Downstream(runtime.publisher._sns, "Publish"),
+        transient=Downstream(runtime.service.publisher._sns, "Publish"),
         throttle_code="ProvisionedThroughputExceededException",
         transient_code="InternalError",
         poison_reason="greater than or equal to 0",
@@ -227,8 +227,8 @@ def _balance_updater(monkeypatch: pytest.MonkeyPatch) -> Consumer:
         name="balance_updater",
         env=env,
         module=handler,
-        write=Downstream(runtime.ledger._client, "TransactWriteItems"),
-        transient=Downstream(runtime.ledger._client, "TransactWriteItems"),
+        write=Downstream(runtime.service.ledger._client, "TransactWriteItems"),
+        transient=Downstream(runtime.service.ledger._client, "TransactWriteItems"),
         throttle_code="ProvisionedThroughputExceededException",
         transient_code="InternalServerError",
         poison_reason="amount",
@@ -252,7 +252,7 @@ def _payment(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     sqs, queue_url, balance_url = env.sqs, env.queue_url, env.listener_url
     assert balance_url is not None
     runtime = handler.runtime()
-    service = runtime.apply.__self__  # type: ignore[attr-defined]
+    service = runtime.service
 
     def event_for(order_key: str, **fields: Any) -> Any:
         return order_event(order_id=order_key, customer_id=f"c-{int(order_key[1:5]) % 7}", **fields)
@@ -295,7 +295,7 @@ def _notification(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     env = setup_notification_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url
     runtime = handler.runtime()
-    recorder = runtime.apply.__self__  # type: ignore[attr-defined]
+    recorder = runtime.service
     poison = '{"event_type": "order.created", "order_id": 7, "note": "%s"}'
 
     def send_event(event: Any) -> None:
@@ -364,8 +364,8 @@ def _analytics(monkeypatch: pytest.MonkeyPatch) -> Consumer:
         name="analytics",
         env=env,
         module=handler,
-        write=Downstream(runtime.lake._s3, "PutObject"),
-        transient=Downstream(runtime.lake._s3, "PutObject"),
+        write=Downstream(runtime.service._s3, "PutObject"),
+        transient=Downstream(runtime.service._s3, "PutObject"),
         throttle_code="SlowDown",
         transient_code="InternalError",
         poison_reason="body is not JSON",

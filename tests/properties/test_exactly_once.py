@@ -43,8 +43,7 @@ from event_runtime.errors import PoisonMessageError
 from event_runtime.text import carriable
 from orders_functions.common.events import NotHandledHere
 from orders_functions.common.limits import IDENTIFIER_MAX_LENGTH, MONEY_MAX
-from orders_functions.order_processor.handler import entry_correlation_id
-from orders_functions.order_processor.service import parse_order_message
+from orders_functions.order_processor.service import entry_correlation_id, parse_order_message
 from tests.cdk_app import SynthesizedApp
 from tests.properties import invariants
 from tests.properties.config import PipelineConfig

@@ -431,7 +431,8 @@ class World:
                 runtime = handler.runtime()
             runtime.handle = self._counting_tries(runtime.handle)
             self._runtimes[module] = handler
-        self._runtimes["order_processor"].runtime().bus._sleep = lambda seconds: None  # its own retries: no waiting
+        # Its own retries: no waiting.
+        self._runtimes["order_processor"].runtime().service.bus._sleep = lambda seconds: None
         workflow = importlib.import_module("orders_functions.workflow.handler")
         with mock.patch.dict("os.environ", {"WORKFLOW_TABLE": "workflow"}):
             workflow.store.cache_clear()

@@ -66,6 +66,16 @@ def test_the_order_event_schema_and_its_reader_agree_on_every_routing_table_body
     assert checked >= 10
 
 
+def test_the_app_and_its_producer_name_the_same_source_and_detail_type() -> None:
+    """The stacks take both from the producer's module (orders_functions.common.bus)."""
+    from orders_functions.common.bus import ORDER_CREATED, ORDERS_SOURCE
+    from stacks.orchestration_stack import HIGH_VALUE_PATTERN
+    from stacks.orchestration_stack import ORDERS_SOURCE as STACK_SOURCE
+
+    assert STACK_SOURCE == ORDERS_SOURCE
+    assert HIGH_VALUE_PATTERN.detail_type == [ORDER_CREATED]
+
+
 # --- The schema is the readers' contract: what it accepts, they read --------------------------------------
 # Found by trying to break it (issue 15's second review): the schemas accepted money as any text, times
 # without an offset, uncarriable correlation ids, an order without total or amount and an update without

@@ -9,44 +9,27 @@ the batch is unaffected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from event_runtime.batch import process_batch
 from event_runtime.failures import FailurePolicy
 from orders_functions.analytics.service import DataLake
 from orders_functions.analytics.settings import AnalyticsSettings
+from orders_functions.common.consumer import Consumer
 
 logger = Logger()
 
 
-@dataclass
-class Runtime:
-    lake: DataLake
-    failures: FailurePolicy
-
-    def process(self, record: SQSRecord) -> dict[str, Any]:
-        written = self.lake.write(record)
-        logger.info("event written", extra=written)
-        return written
-
-    def handle(self, record: SQSRecord) -> Any:
-        return self.failures.run(record, self.process)
-
-
 @cache
-def runtime() -> Runtime:
-    return Runtime(
-        lake=DataLake(boto3.client("s3"), AnalyticsSettings.from_environment().data_lake_bucket),
-        failures=FailurePolicy.from_environment(boto3.client("sqs"), logger),
-    )
+def runtime() -> Consumer[DataLake]:
+    lake = DataLake(boto3.client("s3"), AnalyticsSettings.from_environment().data_lake_bucket, logger)
+    return Consumer(lake, lake.write, FailurePolicy.from_environment(boto3.client("sqs"), logger))
 
 
 @logger.inject_lambda_context

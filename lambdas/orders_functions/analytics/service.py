@@ -16,10 +16,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orders_functions.common.events import completed, unwrap
 
+#: Where in the data lake bucket the events go (the stacks grant s3:PutObject under it alone).
 PREFIX = "events"
 
 
@@ -60,14 +62,18 @@ def object_key(line: dict[str, Any], record: SQSRecord, prefix: str = PREFIX) ->
 
 
 class DataLake:
-    def __init__(self, s3_client: Any, bucket: str) -> None:
+    def __init__(self, s3_client: Any, bucket: str, logger: Logger | None = None) -> None:
         self._s3 = s3_client
         self._bucket = bucket
+        self._logger = logger
 
     def write(self, record: SQSRecord) -> dict[str, Any]:
-        """Write ``record``'s event to its object; returns the key and the event id."""
+        """Write ``record``'s event to its object; returns (and logs) the key and the event id."""
         line = lake_line(record)
         key = object_key(line, record)
         body = json.dumps(line, separators=(",", ":"), sort_keys=True) + "\n"
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="application/json")
-        return {"key": key, "event_id": line["event_id"], "correlation_id": line["event"].get("correlation_id")}
+        written = {"key": key, "event_id": line["event_id"], "correlation_id": line["event"].get("correlation_id")}
+        if self._logger is not None:
+            self._logger.info("event written", extra=written)
+        return written

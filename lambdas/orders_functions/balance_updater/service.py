@@ -15,10 +15,13 @@ transaction id sent again with another amount: a duplicate is the same update, n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -27,8 +30,36 @@ from orders_functions.balance_updater.models import BalanceUpdate
 from orders_functions.common.errors import describe_validation_error
 from orders_functions.common.readers import json_object
 
+#: The table's layout: per account (partition key ``account_id``), the balance item (sort key ``entry`` =
+#: BALANCE_ENTRY) and one ledger item per applied transaction (``entry`` = LEDGER_PREFIX + transaction id).
 BALANCE_ENTRY = "BALANCE"
 LEDGER_PREFIX = "TXN#"
+
+
+def balance_key(account_id: str) -> dict[str, dict[str, str]]:
+    """The key of the account's balance item (DynamoDB's low-level form)."""
+    return {"account_id": {"S": account_id}, "entry": {"S": BALANCE_ENTRY}}
+
+
+def ledger_key(account_id: str, transaction_id: str) -> dict[str, dict[str, str]]:
+    """The key of the ledger item of ``transaction_id`` in the account's ledger."""
+    return {"account_id": {"S": account_id}, "entry": {"S": f"{LEDGER_PREFIX}{transaction_id}"}}
+
+
+def ledger_transaction(item: dict[str, Any]) -> str | None:
+    """The transaction id of a ledger item of the table (low-level form, as a scan returns it); None for a
+    balance item.
+
+    >>> ledger_transaction(ledger_key("acct-1", "o-1.charge")), ledger_transaction(balance_key("acct-1"))
+    ('o-1.charge', None)
+    """
+    entry = str(item["entry"]["S"])
+    return entry.removeprefix(LEDGER_PREFIX) if entry.startswith(LEDGER_PREFIX) else None
+
+
+def balance_of(item: dict[str, Any]) -> Decimal:
+    """The balance a balance item holds (low-level form)."""
+    return Decimal(item["balance"]["N"])
 
 
 def parse_balance_update(body: str | None, message_group_id: str | None) -> BalanceUpdate:
@@ -62,8 +93,7 @@ class BalanceLedger:
                 "Put": {
                     "TableName": self._table_name,
                     "Item": {
-                        "account_id": {"S": update.account_id},
-                        "entry": {"S": f"{LEDGER_PREFIX}{update.transaction_id}"},
+                        **ledger_key(update.account_id, update.transaction_id),
                         "amount": {"N": amount},
                         "description": {"S": update.description},
                         "message_id": {"S": message_id},
@@ -76,7 +106,7 @@ class BalanceLedger:
             {
                 "Update": {
                     "TableName": self._table_name,
-                    "Key": {"account_id": {"S": update.account_id}, "entry": {"S": BALANCE_ENTRY}},
+                    "Key": balance_key(update.account_id),
                     "UpdateExpression": "SET balance = if_not_exists(balance, :zero) + :amount, "
                     "updated_at = :now, last_transaction_id = :txn ADD applied_count :one",
                     "ExpressionAttributeValues": {
@@ -94,7 +124,7 @@ class BalanceLedger:
                 {
                     "ConditionCheck": {
                         "TableName": self._table_name,
-                        "Key": self._ledger_key(update.account_id, update.reverses),
+                        "Key": ledger_key(update.account_id, update.reverses),
                         "ConditionExpression": "attribute_exists(entry) AND amount = :reversed",
                         "ExpressionAttributeValues": {":reversed": {"N": str(-update.amount)}},
                     }
@@ -119,7 +149,7 @@ class BalanceLedger:
         """
         applied = self._client.get_item(
             TableName=self._table_name,
-            Key=self._ledger_key(update.account_id, update.transaction_id),
+            Key=ledger_key(update.account_id, update.transaction_id),
             ConsistentRead=True,
         ).get("Item")
         if applied is not None and Decimal(applied["amount"]["N"]) != update.amount:
@@ -132,7 +162,7 @@ class BalanceLedger:
         """True when ``update`` itself is in its account's ledger (its transaction, with its amount)."""
         item = self._client.get_item(
             TableName=self._table_name,
-            Key=self._ledger_key(update.account_id, update.transaction_id),
+            Key=ledger_key(update.account_id, update.transaction_id),
             ConsistentRead=True,
         ).get("Item")
         return (
@@ -144,7 +174,7 @@ class BalanceLedger:
     def _refuse_reversal(self, update: BalanceUpdate) -> None:
         assert update.reverses is not None
         reversed_item = self._client.get_item(
-            TableName=self._table_name, Key=self._ledger_key(update.account_id, update.reverses), ConsistentRead=True
+            TableName=self._table_name, Key=ledger_key(update.account_id, update.reverses), ConsistentRead=True
         ).get("Item")
         if reversed_item is None:
             raise TransientError(
@@ -156,8 +186,34 @@ class BalanceLedger:
             f"{update.reverses} was applied with amount {reversed_item['amount']['N']}"
         )
 
-    def _ledger_key(self, account_id: str, transaction_id: str) -> dict[str, dict[str, str]]:
-        return {"account_id": {"S": account_id}, "entry": {"S": f"{LEDGER_PREFIX}{transaction_id}"}}
+    def balance(self, account_id: str) -> Decimal | None:
+        """The account's balance (None: no update applied to it yet)."""
+        item = self._client.get_item(TableName=self._table_name, Key=balance_key(account_id), ConsistentRead=True)
+        return balance_of(item["Item"]) if "Item" in item else None
+
+
+@dataclass
+class BalanceUpdater:
+    """One ``balance-updates.fifo`` record: its update, read with its message group, applied once."""
+
+    ledger: BalanceLedger
+    logger: Logger
+
+    def process(self, record: SQSRecord) -> dict[str, Any]:
+        attributes = record.raw_event.get("messageAttributes") or {}
+        self.logger.append_keys(correlation_id=(attributes.get("correlation_id") or {}).get("stringValue"))
+        update = parse_balance_update(record.body, record.attributes.message_group_id)
+        result = self.ledger.apply(update, message_id=record.message_id)
+        self.logger.info("balance update", extra={"account_id": update.account_id, **result})
+        return result
+
+    def already_applied(self, record: SQSRecord) -> bool:
+        """For a record out of attempts: its transaction is in the ledger (the last attempt applied it)."""
+        try:
+            update = parse_balance_update(record.body, record.attributes.message_group_id)
+        except Exception:
+            return False
+        return self.ledger.is_applied(update)
 
 
 def _cancellation_reasons(error: ClientError) -> list[str]:

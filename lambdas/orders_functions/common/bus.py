@@ -34,7 +34,8 @@ from orders_functions.common.limits import MONEY_MAX, CorrelationId, Currency, C
 
 ORDERS_SOURCE = "com.myapp.orders"
 ORDER_CREATED = "OrderCreated"
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
+#: The JSON Schema of OrderCreated's detail, generated from OrderCreatedDetail (draft 4, the registry's type).
+ORDER_CREATED_SCHEMA = Path(__file__).resolve().parent / "schemas" / "order_created.json"
 PUT_EVENTS_MAX_ENTRIES = 10
 #: EventBridge's limit on one PutEvents entry, and on the entries of one request together (UTF-8 bytes).
 PUT_EVENTS_MAX_ENTRY_BYTES = 256 * 1024
@@ -66,7 +67,7 @@ class OrderCreatedDetail(BaseModel):
 
 @cache
 def order_created_schema() -> dict[str, Any]:
-    return dict(json.loads((SCHEMAS / "order_created.json").read_text()))
+    return dict(json.loads(ORDER_CREATED_SCHEMA.read_text()))
 
 
 @cache

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from event_runtime.errors import PoisonMessageError
 
 
@@ -20,3 +22,14 @@ def describe_validation_error(error: Any, limit: int = 5) -> str:
         f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}"
         for issue in error.errors(include_url=False)[:limit]
     )
+
+
+def is_conditional_check_failure(error: ClientError) -> bool:
+    """Whether a botocore ``ClientError`` is DynamoDB refusing a conditional write (its condition was false).
+
+    >>> is_conditional_check_failure(ClientError({"Error": {"Code": "ConditionalCheckFailedException"}}, "PutItem"))
+    True
+    >>> is_conditional_check_failure(ClientError({"Error": {"Code": "ThrottlingException"}}, "PutItem"))
+    False
+    """
+    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")

@@ -1,8 +1,10 @@
-"""The shell shared by the consumers of order events (payment, notification).
+"""How the consumers of order events (payment, notification) read each record.
 
 Per record: parse the order event (a poison message goes to the DLQ with the reason; a well-formed
 event type the consumer does not handle, or an internal event where ``public_only``, is acknowledged
-and counted), log with its correlation id, apply it, and let :class:`FailurePolicy` settle any failure.
+and counted), log with its correlation id, and apply it. The handler gives :meth:`OrderEventProcessor.process`
+to its :class:`~orders_functions.common.consumer.Consumer`, and :meth:`OrderEventProcessor.already_done` to
+its failure policy.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from event_runtime.failures import FailurePolicy
 from orders_functions.common.events import NotHandledHere, OrderEvent, parse_order_event
 from orders_functions.common.limits import ORDER_EVENT_TYPES
 from orders_functions.common.readers import METRICS_NAMESPACE, count, count_unhandled
@@ -23,9 +24,8 @@ INTERNAL_EVENTS_SKIPPED = "InternalEventsSkipped"
 
 
 @dataclass
-class OrderEventConsumer:
+class OrderEventProcessor:
     apply: Callable[[OrderEvent], dict[str, Any]]
-    failures: FailurePolicy
     logger: Logger
     label: str
     #: True when the event's effect is already there: asked for a record out of attempts (see FailurePolicy).
@@ -36,11 +36,8 @@ class OrderEventConsumer:
     public_only: bool = False
     metrics: Metrics = field(default_factory=lambda: Metrics(namespace=METRICS_NAMESPACE))
 
-    def __post_init__(self) -> None:
-        if self.settled is not None:
-            self.failures.already_done = self.already_done
-
     def already_done(self, record: SQSRecord) -> bool:
+        """For a record out of attempts: its event's effect is there (``settled``), so it is not dead-lettered."""
         try:
             event = parse_order_event(record, self.handled)
         except Exception:
@@ -62,6 +59,3 @@ class OrderEventConsumer:
         result = self.apply(event)
         self.logger.info(self.label, extra=result)
         return result
-
-    def handle(self, record: SQSRecord) -> Any:
-        return self.failures.run(record, self.process)

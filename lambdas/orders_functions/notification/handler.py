@@ -1,4 +1,4 @@
-"""Lambda entry point for ``notification-service``."""
+"""Lambda entry point for ``notification-service``: a thin shell around :mod:`orders_functions.notification.service`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from event_runtime.batch import process_batch
 from event_runtime.failures import FailurePolicy
-from orders_functions.common.order_event_consumer import OrderEventConsumer
+from orders_functions.common.consumer import Consumer
+from orders_functions.common.order_event_consumer import OrderEventProcessor
 from orders_functions.common.readers import METRICS_NAMESPACE
 from orders_functions.notification.service import NotificationRecorder
 from orders_functions.notification.settings import NotificationSettings
@@ -22,18 +23,13 @@ metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 @cache
-def runtime() -> OrderEventConsumer:
+def runtime() -> Consumer[NotificationRecorder]:
     recorder = NotificationRecorder(
         boto3.resource("dynamodb").Table(NotificationSettings.from_environment().notifications_table)
     )
-    return OrderEventConsumer(
-        recorder.record,
-        FailurePolicy.from_environment(boto3.client("sqs"), logger),
-        logger,
-        "notification",
-        public_only=True,  # whatever the subscription's filter let through
-        metrics=metrics,
-    )
+    # public_only: whatever the subscription's filter let through, an internal event is not sent to a customer.
+    events = OrderEventProcessor(recorder.record, logger, "notification", public_only=True, metrics=metrics)
+    return Consumer(recorder, events.process, FailurePolicy.from_environment(boto3.client("sqs"), logger))
 
 
 @logger.inject_lambda_context

@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orders_functions.common.errors import is_conditional_check_failure
 from orders_functions.common.events import OrderEvent
 
 #: Enterprise customers hear from their account manager; everyone else by email.
@@ -46,7 +47,7 @@ class NotificationRecorder:
         try:
             self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(notification_id)")
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not is_conditional_check_failure(error):
                 raise
             return {"notification_id": event.event_id, "outcome": "already_recorded"}
         return {"notification_id": event.event_id, "outcome": "recorded"}

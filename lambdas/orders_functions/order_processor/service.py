@@ -15,6 +15,9 @@ published to SNS and put on the bus, so a redelivery publishes only what is stil
 publish that succeeded just before a crash is repeated with the same id and the same content.
 Nothing is announced until the order itself has arrived, and ``order.created`` always comes first.
 
+:class:`OrderProcessor` is one record's whole effect: its fact stored (:class:`OrderStore`), then each
+pending announcement sent and only then marked, so an event is never marked that was not sent.
+
 Example:
     >>> created = OrderCreated(event_type="order.created", order_id="o-1", customer_id="c-1", total="10")
     >>> item = decide(None, created, correlation_id="corr-1", now="2026-12-01T10:00:00+00:00").item
@@ -31,20 +34,24 @@ Example:
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from event_runtime.errors import PoisonMessageError, TransientError
-from orders_functions.common.errors import describe_validation_error
-from orders_functions.common.events import NotHandledHere, OrderEvent
-from orders_functions.common.limits import MAX_UPDATES_PER_ORDER, order_event_id
-from orders_functions.common.readers import event_type_of
+from orders_functions.common.bus import BusPublisher
+from orders_functions.common.errors import describe_validation_error, is_conditional_check_failure
+from orders_functions.common.events import NotHandledHere, OrderEvent, OrderEventPublisher
+from orders_functions.common.limits import MAX_UPDATES_PER_ORDER, CorrelationId, order_event_id
+from orders_functions.common.readers import count_unhandled, event_type_of, note_unknown_fields
 from orders_functions.order_processor.models import (
     ORDER_MESSAGE_TYPES,
     OrderCancelled,
@@ -290,10 +297,6 @@ def _correlation_id(item: dict[str, Any]) -> str:
     return str(item.get("correlation_id") or item["order_id"])
 
 
-def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
-
-
 #: Attributes a fact write sets (the announcement marks are added apart, so they are never overwritten).
 _FACT_ATTRIBUTES = (
     "version",
@@ -343,7 +346,7 @@ class OrderStore:
             try:
                 stored = self._write(decision.item, current)
             except ClientError as error:
-                if not _is_condition_failure(error):
+                if not is_conditional_check_failure(error):
                     raise
                 continue  # another invocation changed the order meanwhile: decide again on what it wrote
             return Applied(decision.outcome, stored)
@@ -388,3 +391,77 @@ def pending(item: dict[str, Any], mark: str) -> list[OrderEvent]:
     item = from_before_versions(item)
     done = set(item.get(mark) or ())
     return [event for event in announcements(item) if event.event_id not in done]
+
+
+#: The message attribute a producer names the order's correlation id with.
+CORRELATION_ATTRIBUTE = "correlation_id"
+_correlation_ids: TypeAdapter[str] = TypeAdapter(CorrelationId)
+
+
+def correlation_id_of(record: SQSRecord) -> str:
+    """The correlation id the producer set, or a new one: this is where an order enters the system."""
+    attribute = (record.raw_event.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    return entry_correlation_id(attribute.get("stringValue"))
+
+
+def entry_correlation_id(given: str | None) -> str:
+    """``given``, or a new id when there is none.
+
+    It travels in every event of the order, so one that could not (too long) is refused here, as poison.
+    """
+    if not given:
+        return str(uuid.uuid4())
+    try:
+        return _correlation_ids.validate_python(given)
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]["msg"]
+        raise PoisonMessageError(f"correlation_id attribute: {problem}") from None
+
+
+@dataclass
+class OrderProcessor:
+    """One ``order-processing`` record: its fact stored once, then what the stored order has not announced.
+
+    Each pending event goes to the ``order-events`` topic, and order.created to the ``orders`` bus; each
+    is marked in the order's item (PUBLISHED, PUT_ON_BUS) only once it is out, under its deterministic
+    event id. So a duplicate of any age finds its fact stored and its events marked, and does nothing;
+    a redelivery after a crash announces only what is still pending, with the same ids.
+    """
+
+    store: OrderStore
+    publisher: OrderEventPublisher
+    bus: BusPublisher
+    logger: Logger
+    metrics: Metrics
+
+    def process(self, record: SQSRecord) -> dict[str, Any]:
+        """Parse (poison raises PoisonMessageError), store, announce; a type not handled here is counted."""
+        self.logger.remove_keys(["order_id", "event_type", "correlation_id"])
+        try:
+            message, data = read_order_message(record.body)
+        except NotHandledHere as unhandled:
+            return count_unhandled(self.metrics, self.logger, unhandled.event_type)
+        note_unknown_fields(self.logger, data, type(message))
+        correlation_id = correlation_id_of(record)
+        self.logger.append_keys(order_id=message.order_id, event_type=message.event_type, correlation_id=correlation_id)
+        applied = self.store.apply(message, correlation_id)
+        announced = self.announce(applied.order)
+        result = {"order_id": message.order_id, "outcome": applied.outcome, "announced": announced}
+        self.logger.info("order applied", extra=result)
+        return result
+
+    def announce(self, order: dict[str, Any]) -> list[str]:
+        """Publish what ``order`` has not announced yet, in order; returns the event ids sent now."""
+        sent: list[str] = []
+        for event in pending(order, PUBLISHED):
+            self.publisher.publish(event)
+            self.store.mark(event.order_id, PUBLISHED, event.event_id)
+            sent.append(event.event_id)
+        for event in pending(order, PUT_ON_BUS):
+            if event.event_type != "order.created":
+                continue
+            # The orchestration half: high-value orders are routed to the workflow by the bus.
+            self.bus.put_order_created(order_created_detail(order))
+            self.store.mark(event.order_id, PUT_ON_BUS, event.event_id)
+            sent.append(f"bus:{event.event_id}")
+        return sent

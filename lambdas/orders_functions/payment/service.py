@@ -36,6 +36,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from event_runtime.errors import PoisonMessageError, TransientError
+from orders_functions.common.errors import is_conditional_check_failure
 from orders_functions.common.events import OrderEvent
 from orders_functions.common.limits import charge_transaction_id, refund_transaction_id, transaction_description
 from orders_functions.common.producer import MessageProducer
@@ -50,10 +51,6 @@ LEGACY_REFUNDED = "REFUNDED"
 PAYMENT_EVENT_TYPES = ("order.created", "order.cancelled")
 #: Transitions tried when other invocations keep moving the same payment.
 MAX_TRANSITIONS = 6
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
 
 
 class PaymentService:
@@ -78,33 +75,29 @@ class PaymentService:
             return self.cancel(event)
         raise PoisonMessageError(f"payment-processing does not handle {event.event_type}")
 
+    def _create(self, payment: dict[str, Any]) -> bool:
+        """Write the order's first payment item; False, writing nothing, when the order already has one."""
+        try:
+            self._table.put_item(Item=payment, ConditionExpression="attribute_not_exists(order_id)")
+        except ClientError as error:
+            if not is_conditional_check_failure(error):
+                raise
+            return False
+        return True
+
     def charge(self, event: OrderEvent, amount: Decimal) -> dict[str, Any]:
+        authorised = {
+            "order_id": event.order_id,
+            "account_id": event.customer_id,
+            "amount": amount,
+            "status": AUTHORIZED,
+        }
+        payment: dict[str, Any] | None = authorised
         outcome = "authorised"
         now = self._clock().isoformat()
-        try:
-            self._table.put_item(
-                Item={
-                    "order_id": event.order_id,
-                    "account_id": event.customer_id,
-                    "amount": amount,
-                    "currency": event.currency,
-                    "status": AUTHORIZED,
-                    "authorised_at": now,
-                    "correlation_id": event.correlation_id,
-                },
-                ConditionExpression="attribute_not_exists(order_id)",
-            )
-            payment: dict[str, Any] | None = {
-                "order_id": event.order_id,
-                "account_id": event.customer_id,
-                "amount": amount,
-                "status": AUTHORIZED,
-            }
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            outcome = "already_authorised"
-            payment = self._get(event.order_id)
+        item = {**authorised, "currency": event.currency, "authorised_at": now, "correlation_id": event.correlation_id}
+        if not self._create(item):
+            outcome, payment = "already_authorised", self._get(event.order_id)
         for _ in range(MAX_TRANSITIONS):
             assert payment is not None
             if payment["status"] != AUTHORIZED:
@@ -115,22 +108,14 @@ class PaymentService:
         raise TransientError(f"payment of order {event.order_id} kept changing")
 
     def cancel(self, event: OrderEvent) -> dict[str, Any]:
-        now = self._clock().isoformat()
-        try:
-            self._table.put_item(
-                Item={
-                    "order_id": event.order_id,
-                    "account_id": event.customer_id,
-                    "status": CANCELLED,
-                    "cancelled_at": now,
-                    "correlation_id": event.correlation_id,
-                },
-                ConditionExpression="attribute_not_exists(order_id)",
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-        else:
+        cancelled = {
+            "order_id": event.order_id,
+            "account_id": event.customer_id,
+            "status": CANCELLED,
+            "cancelled_at": self._clock().isoformat(),
+            "correlation_id": event.correlation_id,
+        }
+        if self._create(cancelled):
             return {"order_id": event.order_id, "outcome": "cancelled_before_any_charge"}
         outcome = "already_settled"
         payment = self._get(event.order_id)
@@ -185,7 +170,7 @@ class PaymentService:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
-            if not _is_condition_failure(error):
+            if not is_conditional_check_failure(error):
                 raise
             return self._get(payment["order_id"])  # another invocation moved it: go on from where it is
         return dict(response["Attributes"])

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from event_runtime.errors import TransientError
+from orders_functions.common.errors import is_conditional_check_failure
 from orders_functions.common.limits import CorrelationId, Identifier
 
 #: Above this amount an order is refused as likely fraud; above REVIEW it is flagged.
@@ -95,10 +96,6 @@ class MissingExecutionId(Exception):  # noqa: N818 (the name is the Step Functio
 MAX_RACES = 5
 
 
-def _condition_failed(error: ClientError) -> bool:
-    return bool(error.response["Error"]["Code"] == "ConditionalCheckFailedException")
-
-
 class WorkflowStore:
     """One item per order: which execution decided it, the stock it holds, its account manager.
 
@@ -134,7 +131,7 @@ class WorkflowStore:
                 },
             )
         except ClientError as error:
-            if not _condition_failed(error):
+            if not is_conditional_check_failure(error):
                 raise
             item = self._get(order_id)
             if item.get("reservation") == RESERVED and item.get("held_by") == execution_id:
@@ -182,7 +179,7 @@ class WorkflowStore:
                     ExpressionAttributeValues=values,
                 )
             except ClientError as error:
-                if not _condition_failed(error):
+                if not is_conditional_check_failure(error):
                     raise
                 continue  # another execution wrote meanwhile: look again
             return {"reservation": RELEASED if outcome == "released" else NONE_HELD, "outcome": outcome}

@@ -69,7 +69,7 @@ def test_poison_records_are_dead_lettered_and_left_out(analytics_env: QueueHarne
 
 
 def test_a_failed_write_retries_that_event_only_and_writes_it_once(analytics_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().lake._s3, "PutObject", times=1, code="SlowDown")
+    fail_calls(handler.runtime().service._s3, "PutObject", times=1, code="SlowDown")
     publish(3)
     first = analytics_env.deliver(handler.lambda_handler)
     assert len(first.failed_ids) == 1

@@ -7,7 +7,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import boto3
+
 from orders_functions.balance_updater import handler
+from orders_functions.balance_updater.service import BalanceLedger, balance_of, ledger_transaction
 from stacks.processing_stack import MAX_ATTEMPTS
 from tests.orders_functions.balance_updater.helpers import (
     applied_order,
@@ -31,7 +34,7 @@ def test_a_failure_mid_batch_holds_back_the_rest_of_its_group_only(balance_env: 
     send(balance_env, "acct-b", "b1", "8.00")
     runtime = handler.runtime()
     fail_calls(
-        runtime.ledger._client,
+        runtime.service.ledger._client,
         "TransactWriteItems",
         times=1,
         code="ThrottlingException",
@@ -82,7 +85,7 @@ def test_sqs_fifo_drops_a_duplicate_inside_the_deduplication_window(balance_env:
 
 
 def test_an_update_that_keeps_failing_ends_in_the_fifo_dlq_with_the_reason(balance_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
+    fail_calls(handler.runtime().service.ledger._client, "TransactWriteItems", times=100, code="InternalServerError")
     send(balance_env, "acct-a", "f1", "1.00")
     deliveries = balance_env.drain(handler.lambda_handler)
     assert sum(1 for d in deliveries if d.message_ids) == MAX_ATTEMPTS
@@ -103,7 +106,7 @@ def test_followers_held_back_behind_a_failing_head_keep_their_attempts_and_their
     reached maxReceiveCount after 2 real attempts: it was dead-lettered as 'exhausted', and the
     account's later record was applied ahead of it.
     """
-    client = handler.runtime().ledger._client
+    client = handler.runtime().service.ledger._client
     failures = {"head": 3, "follower": 2}
 
     def failing(params: dict[str, Any]) -> bool:
@@ -140,7 +143,7 @@ def test_a_record_whose_attempts_ended_without_a_result_is_dead_lettered_before_
     def kill(**_: Any) -> None:
         raise Killed()
 
-    handler.runtime().ledger._client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
+    handler.runtime().service.ledger._client.meta.events.register("before-call.dynamodb.TransactWriteItems", kill)
     kills = 0
     while balance_env.depth():
         try:
@@ -168,7 +171,10 @@ def test_an_update_applied_on_its_last_attempt_then_killed_is_done_not_dead_lett
     """Throttled 7 times, applied on its 8th attempt, then the invocation was killed before the batch was
     deleted: it came back out of attempts and was dead-lettered as exhausted, though it was in the ledger."""
     fail_calls(
-        handler.runtime().ledger._client, "TransactWriteItems", times=MAX_ATTEMPTS - 1, code="ThrottlingException"
+        handler.runtime().service.ledger._client,
+        "TransactWriteItems",
+        times=MAX_ATTEMPTS - 1,
+        code="ThrottlingException",
     )
     send(balance_env, "a-1", "o-1.charge", "-10.00")
     succeeded_on_the_last_attempt_then_killed(balance_env, handler.lambda_handler, MAX_ATTEMPTS - 1)
@@ -183,7 +189,7 @@ def test_a_record_killed_on_every_attempt_is_still_dead_lettered_when_nothing_wa
     balance_env: QueueHarness,
 ) -> None:
     send(balance_env, "a-1", "o-2.charge", "-10.00")
-    ledger_client = handler.runtime().ledger._client
+    ledger_client = handler.runtime().service.ledger._client
     killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()
@@ -200,10 +206,23 @@ def test_a_resend_with_another_amount_that_ran_out_of_attempts_is_not_taken_for_
     send(balance_env, "a-1", "o-4.charge", "-10.00")
     balance_env.drain(handler.lambda_handler)
     send(balance_env, "a-1", "o-4.charge", "-20.00", dedup="resent")
-    ledger_client = handler.runtime().ledger._client
+    ledger_client = handler.runtime().service.ledger._client
     killed_at_every_attempt(balance_env, handler.lambda_handler, ledger_client, "TransactWriteItems", MAX_ATTEMPTS + 1)
     balance_env.drain(handler.lambda_handler)
     (dead,) = balance_env.dead_letters()
     assert json.loads(dead["Body"])["amount"] == "-20.00"
     assert dead["MessageAttributes"]["failure_kind"]["StringValue"] == "exhausted"
     assert balance("a-1") == Decimal("-10.00")
+
+
+def test_the_ledger_reads_back_what_it_wrote(balance_env: QueueHarness) -> None:
+    """The layout tools read (the demo, the benchmarks), from the module that writes it."""
+    send(balance_env, "acct-a", "t1", "100.00")
+    send(balance_env, "acct-a", "t2", "-30.25")
+    assert balance_env.deliver(handler.lambda_handler).failed_ids == []
+    client = boto3.client("dynamodb")
+    reader = BalanceLedger(client, "balances")
+    assert (reader.balance("acct-a"), reader.balance("acct-never-updated")) == (Decimal("69.75"), None)
+    items = client.scan(TableName="balances")["Items"]
+    assert sorted(t for t in map(ledger_transaction, items) if t is not None) == ["t1", "t2"]
+    assert [balance_of(i) for i in items if ledger_transaction(i) is None] == [Decimal("69.75")]

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from orders_functions.common.events import OrderEvent
-from orders_functions.common.order_event_consumer import OrderEventConsumer
+from orders_functions.common.order_event_consumer import OrderEventProcessor
 from orders_functions.notification import handler
 from tests.orders_functions.events import order_event, send_raw
 from tests.orders_functions.notification.helpers import notifications
@@ -69,15 +69,15 @@ def test_an_event_with_an_internal_attribute_of_any_value_is_not_notified(
 # --- The consumer on its own: what it applies, skips and takes for done ------------------------------------------
 
 
-def consumer(applied: list[OrderEvent], **options: Any) -> tuple[OrderEventConsumer, SimpleNamespace]:
-    failures = SimpleNamespace(already_done=None)  # the policy: only what the consumer sets on it is read here
+def consumer(applied: list[OrderEvent], **options: Any) -> tuple[OrderEventProcessor, SimpleNamespace]:
+    failures = SimpleNamespace(already_done=None)  # unused since the processor no longer holds the policy
 
     def apply(event: OrderEvent) -> dict[str, Any]:
         applied.append(event)
         return {"event_id": event.event_id, "outcome": "applied"}
 
     logger = Logger(service="tests", level="CRITICAL")
-    return OrderEventConsumer(apply, failures, logger, "test", **options), failures  # type: ignore[arg-type]
+    return OrderEventProcessor(apply, logger, "test", **options), failures
 
 
 def record_of(body: str, **attributes: str) -> SQSRecord:
@@ -115,9 +115,8 @@ def test_an_internal_event_is_skipped_only_by_a_public_only_consumer() -> None:
 
 def test_what_is_settled_is_asked_of_a_record_out_of_attempts_and_an_unreadable_one_is_not_done() -> None:
     settled = {"o-1/order.created"}
-    subject, failures = consumer([], settled=lambda event: event.event_id in settled)
-    assert failures.already_done == subject.already_done  # the failure policy asks the consumer
+    subject, _ = consumer([], settled=lambda event: event.event_id in settled)
     assert subject.already_done(record_of(order_event().model_dump_json())) is True
     assert subject.already_done(record_of(order_event(order_id="o-2").model_dump_json())) is False
     assert subject.already_done(record_of("{not json")) is False
-    assert consumer([])[1].already_done is None  # nothing settled: the policy dead-letters what runs out
+    assert consumer([])[0].already_done(record_of(order_event().model_dump_json())) is False  # nothing settled

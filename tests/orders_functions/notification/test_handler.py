@@ -21,7 +21,7 @@ def test_a_record_is_still_tried_when_its_attempt_cannot_be_counted(notification
     send_raw(notification_env.sqs, notification_env.queue_url, order_event(order_id="o-1"))
     notification_env.deliver(handler.lambda_handler)  # the first receive writes nothing
     # The record failed once (its table throttled), and comes back when the attempts table is down too.
-    fail_calls(handler.runtime().apply.__self__._table.meta.client, "PutItem", times=1)  # type: ignore[attr-defined]
+    fail_calls(handler.runtime().service._table.meta.client, "PutItem", times=1)
     send_raw(notification_env.sqs, notification_env.queue_url, order_event(order_id="o-2"))
     notification_env.deliver(handler.lambda_handler)
     attempts_table_down(notification_env)
@@ -37,7 +37,7 @@ def test_found_by_the_histories_a_record_failing_while_attempts_cannot_be_counte
     """The attempts table and the notifications table were both down for more receives than maxReceiveCount:
     the record was never counted, and SQS moved it to the DLQ itself, without a reason."""
     attempts_table_down(notification_env)
-    fail_calls(handler.runtime().apply.__self__._table.meta.client, "PutItem", times=10**6)  # type: ignore[attr-defined]
+    fail_calls(handler.runtime().service._table.meta.client, "PutItem", times=10**6)
     send_raw(notification_env.sqs, notification_env.queue_url, order_event(order_id="o-down"))
     deliveries = notification_env.drain(handler.lambda_handler, rounds=STANDARD_MAX_RECEIVE_COUNT + 5)
     (dead,) = notification_env.dead_letters()

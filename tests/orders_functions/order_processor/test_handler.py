@@ -67,7 +67,7 @@ def test_a_well_formed_event_type_order_processing_does_not_act_on_is_acknowledg
 def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
     failed_puts = fail_calls(
-        runtime.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
+        runtime.service.store._table.meta.client, "UpdateItem", times=2, when=lambda params: "o-flaky" in str(params)
     )
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     message_id = send(order_env, order("o-flaky"))
@@ -89,7 +89,7 @@ def test_a_transient_error_is_retried_with_backoff_then_succeeds(order_env: Queu
 
 def test_retries_used_up_end_in_the_dlq_with_the_last_error(order_env: QueueHarness) -> None:
     runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
+    fail_calls(runtime.service.store._table.meta.client, "UpdateItem", times=100, code="InternalServerError")
     visibility = record_calls(runtime.failures.sqs_client, "ChangeMessageVisibility")
     send(order_env, order("o-doomed"))
 
@@ -122,7 +122,7 @@ def test_a_poison_message_stays_on_its_queue_when_the_dlq_cannot_be_reached(orde
 def test_an_event_is_published_again_when_an_earlier_attempt_stopped_before_publishing(
     order_env: QueueHarness,
 ) -> None:
-    fail_calls(handler.runtime().publisher._sns, "Publish", times=1, code="InternalError")
+    fail_calls(handler.runtime().service.publisher._sns, "Publish", times=1, code="InternalError")
     send(order_env, order("o-p"))
     first = order_env.deliver(handler.lambda_handler)
     assert len(first.failed_ids) == 1
@@ -157,7 +157,7 @@ def test_a_new_order_is_put_on_the_bus_once_as_order_created(order_env: QueueHar
 
 
 def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env: QueueHarness) -> None:
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=1, code="InternalException")
+    fail_calls(handler.runtime().service.bus._events, "PutEvents", times=1, code="InternalException")
     send(order_env, order("o-bus"))
     first = order_env.deliver(handler.lambda_handler)
     assert len(first.failed_ids) == 1
@@ -171,8 +171,8 @@ def test_a_bus_failure_leaves_the_order_for_a_retry_that_puts_it_once(order_env:
 
 def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarness) -> None:
     """PutEvents failing after the SNS publish used to delete the idempotency record: the retry republished."""
-    fail_calls(handler.runtime().bus._events, "PutEvents", times=4, code="InternalException")
-    handler.runtime().bus._sleep = lambda seconds: None
+    fail_calls(handler.runtime().service.bus._events, "PutEvents", times=4, code="InternalException")
+    handler.runtime().service.bus._sleep = lambda seconds: None
     send(order_env, order("o-once"))
     assert len(order_env.deliver(handler.lambda_handler).failed_ids) == 1
     order_env.let_time_pass()
@@ -184,7 +184,9 @@ def test_a_failure_after_the_publish_does_not_publish_again(order_env: QueueHarn
 def test_an_announcement_repeated_after_a_crash_carries_the_same_id_and_content(order_env: QueueHarness) -> None:
     """A crash between the publish and its mark repeats the publish: the same event, so subscribers deduplicate."""
     runtime = handler.runtime()
-    fail_calls(runtime.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"])
+    fail_calls(
+        runtime.service.store._table.meta.client, "UpdateItem", times=1, when=lambda p: "ADD" in p["UpdateExpression"]
+    )
     order_env.sqs.send_message(
         QueueUrl=order_env.queue_url,
         MessageBody=json.dumps(order("o-crash")),
@@ -233,7 +235,9 @@ def test_a_poison_reason_quoting_characters_sqs_refuses_still_reaches_the_dlq_as
     def refuse_quoting(body: str | None) -> Any:
         raise PoisonMessageError("field \ufffe: not allowed")
 
-    monkeypatch.setattr(handler, "read_order_message", refuse_quoting)
+    from orders_functions.order_processor import service
+
+    monkeypatch.setattr(service, "read_order_message", refuse_quoting)
     handler.runtime().failures.sqs_client.meta.events.register(
         "before-parameter-build.sqs.SendMessage", refuse_what_sqs_refuses
     )
@@ -255,7 +259,7 @@ def test_while_its_marks_fail_an_order_is_announced_again_by_each_record_of_it_a
     duplicate, so one disturbed invocation announced the same event twice (the histories' bound of one repeat
     per disturbed invocation was wrong). What holds: repeats carry the same id and content, and once the mark
     is written the event is never announced again."""
-    client = handler.runtime().store._table.meta.client
+    client = handler.runtime().service.store._table.meta.client
     fail_calls(
         client,
         "UpdateItem",

@@ -47,7 +47,7 @@ def test_an_order_sent_twice_is_created_once(order_env: QueueHarness) -> None:
     send(order_env, order("o-dup"))
     order_env.deliver(handler.lambda_handler)
     first = stored_orders()["o-dup"]
-    writes = record_calls(handler.runtime().store._table.meta.client, "UpdateItem")
+    writes = record_calls(handler.runtime().service.store._table.meta.client, "UpdateItem")
 
     send(order_env, order("o-dup", total="120.5"))  # a second message id, the same order (spelled otherwise)
     delivery = order_env.deliver(handler.lambda_handler)
@@ -378,3 +378,49 @@ def test_money_as_text_is_plain_digits(order_env: QueueHarness, total: str) -> N
     (dead,) = order_env.dead_letters()
     assert "total" in dead["MessageAttributes"]["failure_reason"]["StringValue"]
     assert stored_orders() == {}
+
+
+class _Outbox:
+    """A topic or a bus that records what it was given, failing the first ``failures`` sends."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[str] = []
+        self.failures = failures
+
+    def _send(self, event_id: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("unavailable")
+        self.sent.append(event_id)
+
+    def publish(self, event: Any) -> None:
+        self._send(event.event_id)
+
+    def put_order_created(self, detail: dict[str, Any]) -> None:
+        self._send(detail["event_id"])
+
+
+def test_the_service_marks_an_announcement_only_once_it_is_out(order_env: QueueHarness) -> None:
+    """OrderProcessor, without the Lambda shell: publish after store, mark after publish, never the reverse."""
+    from aws_lambda_powertools import Logger, Metrics
+
+    from orders_functions.order_processor.service import (
+        PUBLISHED,
+        PUT_ON_BUS,
+        OrderProcessor,
+        OrderStore,
+        parse_order_message,
+    )
+
+    store = OrderStore(orders_table())
+    topic, bus = _Outbox(failures=1), _Outbox()
+    processor = OrderProcessor(store, topic, bus, Logger(service="test"), Metrics(namespace="test"))  # type: ignore[arg-type]
+    applied = store.apply(parse_order_message(json.dumps(order("o-svc"))), "corr-1")
+    with pytest.raises(RuntimeError):
+        processor.announce(applied.order)  # the topic is down: nothing is marked, nothing reaches the bus
+    stored = store.get("o-svc")
+    assert stored is not None and not stored.get(PUBLISHED) and not stored.get(PUT_ON_BUS)
+    assert bus.sent == []
+    assert processor.announce(stored) == ["o-svc/order.created", "bus:o-svc/order.created"]
+    assert topic.sent == bus.sent == ["o-svc/order.created"]
+    assert processor.announce(store.get("o-svc") or {}) == []  # marked: a redelivery announces nothing

@@ -164,7 +164,7 @@ def test_a_cancellation_while_the_charge_cannot_be_sent_never_credits_without_a_
 def test_a_crash_after_the_charge_was_sent_sends_it_again_with_the_same_id(payment_env: QueueHarness) -> None:
     """The charge went out, the CHARGE_SENT write did not: the retry sends the same transaction (charged once)."""
     fail_calls(
-        handler.runtime().apply.__self__._table.meta.client,  # type: ignore[attr-defined]
+        handler.runtime().service._table.meta.client,
         "UpdateItem",
         times=1,
         code="ProvisionedThroughputExceededException",
@@ -231,7 +231,7 @@ def test_a_cancellation_of_a_payment_the_previous_version_ended_refunded_sends_i
 def test_a_charge_sent_on_the_last_attempt_then_killed_is_done_not_dead_lettered(payment_env: QueueHarness) -> None:
     """Its last attempt succeeded and the invocation was killed before the record was deleted: it came back out
     of attempts and was dead-lettered as exhausted, though its effect was there."""
-    fail_calls(handler.runtime().apply.__self__._table.meta.client, "PutItem", times=MAX_ATTEMPTS - 1)  # type: ignore[attr-defined]
+    fail_calls(handler.runtime().service._table.meta.client, "PutItem", times=MAX_ATTEMPTS - 1)
     send_raw(payment_env.sqs, payment_env.queue_url, order_event())
     succeeded_on_the_last_attempt_then_killed(payment_env, handler.lambda_handler, MAX_ATTEMPTS - 1)
     payment_env.drain(handler.lambda_handler)
