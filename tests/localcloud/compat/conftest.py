@@ -7,11 +7,14 @@ import contextlib
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import pytest
 
 from event_constructs import powertools
+from localcloud.compat import events_input_transformer, installed, routing_rules
 
 HANDLER = """
 import json, os, time
@@ -70,3 +73,27 @@ def create_function(client: Any, name: str, timeout: int = 5, layers: list[str] 
             Layers=layers or [],
         )["FunctionArn"]
     )
+
+
+@pytest.fixture
+def routing_cloud(aws: None) -> Iterator[None]:
+    """A cloud of its own with the local cloud's routing: rules, filter policies and input transformers."""
+    with installed(routing_rules, events_input_transformer):
+        yield
+
+
+def queue_with_arn(name: str) -> tuple[str, str]:
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url, arn
+
+
+def received(url: str) -> list[dict]:
+    return boto3.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+
+
+def rule_to_queue(pattern: str, queue_arn: str, **target: Any) -> None:
+    events = boto3.client("events")
+    events.put_rule(Name="r", EventPattern=pattern)
+    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": queue_arn, **target}])

@@ -11,7 +11,6 @@ Sources (cited beside each test):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +19,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.events.utils import EventTemplateParser
 
-from localcloud.compat import events_input_transformer, installed, routing_rules
+from localcloud.compat import events_input_transformer, installed
 from localcloud.compat.events_input_transformer import render, render_text
+from tests.localcloud.compat.conftest import queue_with_arn, received, rule_to_queue
 
 GUIDE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html"
 PREDEFINED = f"{GUIDE}#eb-transform-input-predefined"
@@ -374,37 +374,14 @@ def test_input_transformer_quotes_strings_as_aws_does() -> None:
 # --- Adversity (issue 16's review round): ``time`` renders as the event's time string ---------------------
 
 
-@pytest.fixture
-def routing_cloud(aws: None) -> Iterator[None]:
-    with installed(routing_rules, events_input_transformer):
-        yield
-
-
-def _queue(name: str) -> tuple[str, str]:
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def _received(url: str) -> list[dict]:
-    return boto3.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
-
-
-def _rule_to_queue(pattern: str, queue_arn: str, **target) -> None:
-    events = boto3.client("events")
-    events.put_rule(Name="r", EventPattern=pattern)
-    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": queue_arn, **target}])
-
-
 def test_input_transformer_time_renders_as_the_event_time_string(routing_cloud: None) -> None:
     """https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html: a path's value is
     inserted from the event; an EventBridge event's "time" is an ISO 8601 string ("2017-12-22T18:43:48Z" in the
     page's example event). In the local cloud "<time>" renders moto's unix number."""
-    url, arn = _queue("q6")
-    _rule_to_queue(
+    url, arn = queue_with_arn("q6")
+    rule_to_queue(
         '{"source": ["s"]}', arn, InputTransformer={"InputPathsMap": {"t": "$.time"}, "InputTemplate": '{"t": <t>}'}
     )
     boto3.client("events").put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": "{}"}])
-    (message,) = _received(url)
+    (message,) = received(url)
     assert isinstance(json.loads(message["Body"])["t"], str), message["Body"]

@@ -23,7 +23,8 @@ from moto.sns.utils import FilterPolicyMatcher
 
 from event_routing.eventbridge import parse_json
 from event_routing.sns import matches_filter_policy
-from localcloud.compat import events_input_transformer, installed, routing_rules
+from localcloud.compat import installed, routing_rules
+from tests.localcloud.compat.conftest import queue_with_arn, received, rule_to_queue
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "routing"
 EVENTBRIDGE = parse_json((DATA / "eventbridge_corpus.json").read_text())["cases"]
@@ -75,49 +76,26 @@ def test_moto_still_matches_a_number_spelled_otherwise() -> None:
 # before the corpus tests' module-wide one.
 
 
-@pytest.fixture
-def fresh_cloud(aws: None) -> Iterator[None]:
-    with installed(routing_rules, events_input_transformer):
-        yield
-
-
-def _queue(name: str) -> tuple[str, str]:
-    sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
-def _received(url: str) -> list[dict]:
-    return boto3.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
-
-
-def _rule_to_queue(pattern: str, queue_arn: str, **target) -> None:
-    events = boto3.client("events")
-    events.put_rule(Name="r", EventPattern=pattern)
-    events.put_targets(Rule="r", Targets=[{"Id": "q", "Arn": queue_arn, **target}])
-
-
-def test_rule_on_time_prefix_matches_like_an_aws_event(fresh_cloud: None) -> None:
+def test_rule_on_time_prefix_matches_like_an_aws_event(routing_cloud: None) -> None:
     """https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html:
     "the following event pattern would match any event where the "time" field started with "2017-10-02" such as
     "time": "2017-10-02T18:43:48Z"". moto routes events whose time is a unix number, so a time prefix never fires."""
     year = time.strftime("%Y", time.gmtime())
     pattern = json.dumps({"time": [{"prefix": year}]})
-    url, arn = _queue("q2")
-    _rule_to_queue(pattern, arn)
+    url, arn = queue_with_arn("q2")
+    rule_to_queue(pattern, arn)
     boto3.client("events").put_events(Entries=[{"Source": "s", "DetailType": "t", "Detail": "{}"}])
-    assert _received(url)
+    assert received(url)
 
 
-def test_filter_policy_scope_set_after_filter_policy_filters_the_body(fresh_cloud: None) -> None:
+def test_filter_policy_scope_set_after_filter_policy_filters_the_body(routing_cloud: None) -> None:
     """SetSubscriptionAttributes FilterPolicyScope=MessageBody after FilterPolicy: moto keeps the matcher built with the
     old scope, so the body {"a": "x"} is filtered as attributes (none) and dropped; the engine delivers it."""
     policy = {"a": ["x"]}
     assert matches_filter_policy(policy, scope="MessageBody", body='{"a": "x"}') is True
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="t")["TopicArn"]
-    url, arn = _queue("q3")
+    url, arn = queue_with_arn("q3")
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
     sns.set_subscription_attributes(
         SubscriptionArn=sub["SubscriptionArn"], AttributeName="FilterPolicy", AttributeValue=json.dumps(policy)
@@ -126,14 +104,14 @@ def test_filter_policy_scope_set_after_filter_policy_filters_the_body(fresh_clou
         SubscriptionArn=sub["SubscriptionArn"], AttributeName="FilterPolicyScope", AttributeValue="MessageBody"
     )
     sns.publish(TopicArn=topic, Message='{"a": "x"}')
-    assert _received(url)
+    assert received(url)
 
 
-def test_publish_with_a_huge_number_attribute_gives_a_verdict(fresh_cloud: None) -> None:
+def test_publish_with_a_huge_number_attribute_gives_a_verdict(routing_cloud: None) -> None:
     """moto accepts Number "1e1000000" (float() works); the engine then raises decimal.Overflow inside Publish."""
     sns = boto3.client("sns")
     topic = sns.create_topic(Name="t")["TopicArn"]
-    _url, arn = _queue("q5")
+    _url, arn = queue_with_arn("q5")
     sns.subscribe(
         TopicArn=topic,
         Protocol="sqs",
