@@ -19,10 +19,11 @@ from typing import Any
 
 from aws_cdk import aws_events as events
 
+from event_routing.eventbridge import MAX_INPUT_PATHS
+
 EVENT_TOP_LEVEL_FIELDS = frozenset(
     {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
 )
-MAX_INPUT_PATHS = 100
 _VARIABLE = re.compile(r"<([^<>\s]+)>")
 _PATH = re.compile(r"^\$(\.[A-Za-z0-9_-]+)+$")
 

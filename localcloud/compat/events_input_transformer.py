@@ -54,6 +54,7 @@ from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimes
 from moto.events import models as events_models
 from moto.events.exceptions import ValidationException
 
+from event_routing.eventbridge import MAX_INPUT_PATHS
 from localcloud.settings import LocalCloudSettings
 
 GAP = "moto's InputTransformer does not quote string values (targets get invalid JSON)"
@@ -66,7 +67,6 @@ EVENT_JSON: Final = "aws.events.event.json"
 PREDEFINED: Final = frozenset({RULE_ARN, RULE_NAME, INGESTION_TIME, EVENT, EVENT_JSON})
 _UNESCAPED: Final = frozenset({EVENT, EVENT_JSON})
 
-MAX_PATHS: Final = 100
 MAX_KEY_LENGTH: Final = 256
 MAX_PATH_LENGTH: Final = 256
 MAX_TEMPLATE_LENGTH: Final = 8192
@@ -237,8 +237,8 @@ def problems(input_transformer: dict[str, Any], target_id: str = "") -> list[str
     found: list[str] = []
     paths_map = input_transformer.get("InputPathsMap") or {}
     template = input_transformer.get("InputTemplate")
-    if len(paths_map) > MAX_PATHS:
-        found.append(f"InputPathsMap of target {target_id} has {len(paths_map)} entries; at most {MAX_PATHS}.")
+    if len(paths_map) > MAX_INPUT_PATHS:
+        found.append(f"InputPathsMap of target {target_id} has {len(paths_map)} entries; at most {MAX_INPUT_PATHS}.")
     for key, path in paths_map.items():
         if not (1 <= len(key) <= MAX_KEY_LENGTH and _KEY.fullmatch(key)):
             found.append(f"InputPathsMap key {key!r} of target {target_id} must match [A-Za-z0-9_-]+ (1-256).")

@@ -100,6 +100,9 @@ MAX_RULE_COMBINATIONS = 1000
 WILDCARD_COMPLEXITY_LIMIT = 11
 """Most wildcard-automaton positions one field may have active at once (an estimate; see the module docstring)."""
 
+MAX_INPUT_PATHS = 100
+"""PutTargets: an InputTransformer's ``InputPathsMap`` holds at most this many entries (EventBridge API reference)."""
+
 NUMERIC_BOUND = Decimal("5.0E9")
 """``numeric`` operands must lie in -5.0e9..+5.0e9 (EventBridge user guide, numeric matching)."""
 
