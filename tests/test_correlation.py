@@ -18,6 +18,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from event_runtime.settings import FunctionSettings
+from orders_functions.balance_updater.settings import BalanceUpdaterSettings
+from orders_functions.order_processor.settings import OrderProcessorSettings
+from orders_functions.payment.settings import PaymentSettings
 from tests.cdk_app import SynthesizedApp
 from tests.orders_functions.conftest import (
     consumer_environment,
@@ -58,9 +62,9 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         }.items():
             create_table(name, keys)
 
-        def configure(module: Any, queue_url: str, dlq_url: str, **env: str) -> QueueHarness:
+        def configure(module: Any, queue_url: str, dlq_url: str, settings: FunctionSettings) -> QueueHarness:
             """Each runtime reads its environment once, when first built."""
-            consumer_environment(monkeypatch, queue_url, dlq_url, **env)
+            consumer_environment(monkeypatch, queue_url, dlq_url, settings)
             module.runtime.cache_clear()
             module.runtime()
             module.logger.setLevel("INFO")
@@ -71,14 +75,19 @@ def system(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
                 order_processor,
                 orders_url,
                 orders_dlq,
-                ORDERS_TABLE="orders",
-                ORDER_EVENTS_TOPIC_ARN=topic_arn,
-                ORDERS_BUS_NAME="orders",
+                OrderProcessorSettings(
+                    orders_table="orders", order_events_topic_arn=topic_arn, orders_bus_name="orders"
+                ),
             ),
             "payment": configure(
-                payment, payment_url, payment_dlq, PAYMENTS_TABLE="payments", BALANCE_UPDATES_QUEUE_URL=balance_url
+                payment,
+                payment_url,
+                payment_dlq,
+                PaymentSettings(payments_table="payments", balance_updates_queue_url=balance_url),
             ),
-            "balance_updater": configure(balance_updater, balance_url, balance_dlq, BALANCES_TABLE="balances"),
+            "balance_updater": configure(
+                balance_updater, balance_url, balance_dlq, BalanceUpdaterSettings(balances_table="balances")
+            ),
         }
         yield {
             "sqs": sqs,

@@ -335,7 +335,8 @@ def _analytics(monkeypatch: pytest.MonkeyPatch) -> Consumer:
     env = setup_analytics_env(monkeypatch)
     sqs, queue_url = env.sqs, env.queue_url
     sns, s3 = boto3.client("sns"), boto3.client("s3")
-    topic_arn = os.environ["ORDER_EVENTS_TOPIC_ARN"]
+    topic_arn = env.topic_arn
+    assert topic_arn is not None
     runtime = handler.runtime()
     publisher = OrderEventPublisher(sns, topic_arn)
 

@@ -12,6 +12,13 @@ from moto import mock_aws
 
 from event_constructs.event_queue import DEAD_LETTER_HEADROOM_BYTES, SQS_MAX_MESSAGE_BYTES
 from event_runtime.attempts import MESSAGE_KEY_ATTRIBUTE
+from event_runtime.environment import ConsumerSettings
+from event_runtime.settings import FunctionSettings
+from orders_functions.analytics.settings import AnalyticsSettings
+from orders_functions.balance_updater.settings import BalanceUpdaterSettings
+from orders_functions.notification.settings import NotificationSettings
+from orders_functions.order_processor.settings import OrderProcessorSettings
+from orders_functions.payment.settings import PaymentSettings
 from stacks.processing_stack import FIFO_MAX_RECEIVE_COUNT, MAX_ATTEMPTS, STANDARD_MAX_RECEIVE_COUNT
 from tests.orders_functions.sqs_harness import QueueHarness
 
@@ -54,23 +61,21 @@ def set_environment(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> 
         monkeypatch.setenv(name, value)
 
 
-def consumer_environment(monkeypatch: pytest.MonkeyPatch, queue_url: str, dlq_url: str, **values: str) -> None:
-    """What QueueConsumer gives every consumer (with the app's attempts table and limit), plus ``values``."""
+def consumer_environment(
+    monkeypatch: pytest.MonkeyPatch, queue_url: str, dlq_url: str, settings: FunctionSettings
+) -> None:
+    """What the stacks give a consumer, from the same classes: QueueConsumer's (with the app's attempts table and
+    limit) and the function's own ``settings``."""
     if not _table_exists(ATTEMPTS_TABLE):
         create_table(ATTEMPTS_TABLE, [(MESSAGE_KEY_ATTRIBUTE, "HASH")])
-    set_environment(
-        monkeypatch,
-        {
-            "QUEUE_URL": queue_url,
-            "DEAD_LETTER_QUEUE_URL": dlq_url,
-            "MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-            "MAX_RECEIVE_COUNT": str(
-                FIFO_MAX_RECEIVE_COUNT if queue_url.endswith(".fifo") else STANDARD_MAX_RECEIVE_COUNT
-            ),
-            "ATTEMPTS_TABLE": ATTEMPTS_TABLE,
-            **values,
-        },
+    consumer = ConsumerSettings(
+        queue_url=queue_url,
+        dead_letter_queue_url=dlq_url,
+        max_attempts=MAX_ATTEMPTS,
+        max_receive_count=FIFO_MAX_RECEIVE_COUNT if queue_url.endswith(".fifo") else STANDARD_MAX_RECEIVE_COUNT,
+        attempts_table=ATTEMPTS_TABLE,
     )
+    set_environment(monkeypatch, {**consumer.to_environment(), **settings.to_environment()})
 
 
 def _table_exists(name: str) -> bool:
@@ -140,9 +145,7 @@ def setup_order_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         monkeypatch,
         queue_url,
         dlq_url,
-        ORDERS_TABLE="orders",
-        ORDER_EVENTS_TOPIC_ARN=topic_arn,
-        ORDERS_BUS_NAME="orders",
+        OrderProcessorSettings(orders_table="orders", order_events_topic_arn=topic_arn, orders_bus_name="orders"),
     )
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = listener_url
@@ -169,7 +172,7 @@ def setup_balance_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         monkeypatch,
         queue_url,
         dlq_url,
-        BALANCES_TABLE="balances",
+        BalanceUpdaterSettings(balances_table="balances"),
     )
     return QueueHarness(sqs, queue_url, dlq_url)
 
@@ -196,8 +199,7 @@ def setup_payment_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         monkeypatch,
         queue_url,
         dlq_url,
-        PAYMENTS_TABLE="payments",
-        BALANCE_UPDATES_QUEUE_URL=balance_url,
+        PaymentSettings(payments_table="payments", balance_updates_queue_url=balance_url),
     )
     harness = QueueHarness(sqs, queue_url, dlq_url)
     harness.listener_url = balance_url
@@ -223,7 +225,7 @@ def setup_notification_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         monkeypatch,
         queue_url,
         dlq_url,
-        NOTIFICATIONS_TABLE="notifications",
+        NotificationSettings(notifications_table="notifications"),
     )
     return QueueHarness(sqs, queue_url, dlq_url)
 
@@ -252,10 +254,11 @@ def setup_analytics_env(monkeypatch: pytest.MonkeyPatch) -> QueueHarness:
         monkeypatch,
         queue_url,
         dlq_url,
-        DATA_LAKE_BUCKET="data-lake",
-        ORDER_EVENTS_TOPIC_ARN=topic_arn,
+        AnalyticsSettings(data_lake_bucket="data-lake"),
     )
-    return QueueHarness(sqs, queue_url, dlq_url)
+    harness = QueueHarness(sqs, queue_url, dlq_url)
+    harness.topic_arn = topic_arn  # what the tests publish to (analytics itself reads no topic)
+    return harness
 
 
 @pytest.fixture

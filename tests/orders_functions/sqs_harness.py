@@ -46,6 +46,7 @@ class QueueHarness:
         self.last: Delivery | None = None
         self.listener_url: str | None = None  # a queue that sees what the handler published, if any
         self.bus_listener_url: str | None = None  # a queue that sees what the handler put on a bus, if any
+        self.topic_arn: str | None = None  # a topic the tests publish to, if any
         self._receipts: dict[str, str] = {}  # message id -> receipt handle of its latest receive
 
     def event(self, messages: list[dict[str, Any]]) -> dict[str, Any]:

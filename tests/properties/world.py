@@ -52,16 +52,22 @@ from moto.sqs.models import sqs_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 
 from event_runtime.attempts import EXPIRES_AT_ATTRIBUTE, MESSAGE_KEY_ATTRIBUTE
+from event_runtime.settings import FunctionSettings
 from localcloud.compat import sqs_fifo_redelivery_order
 from localcloud.compat.events_input_transformer import render
 from localcloud.compat.sqs_event_source import lambda_record
 from localcloud.settings import LocalCloudSettings
+from orders_functions.analytics.settings import AnalyticsSettings
+from orders_functions.balance_updater.settings import BalanceUpdaterSettings
 from orders_functions.common.limits import (
     EVENT_ID_SEPARATOR,
     EVENT_TYPE_PATTERN,
     charge_transaction_id,
     refund_transaction_id,
 )
+from orders_functions.notification.settings import NotificationSettings
+from orders_functions.order_processor.settings import OrderProcessorSettings
+from orders_functions.payment.settings import PaymentSettings
 from tests.orders_functions.sqs_harness import FakeLambdaContext
 from tests.properties.config import PipelineConfig
 
@@ -407,21 +413,18 @@ class World:
             "DEAD_LETTER_QUEUE_URL": self._queue_urls[queue.dead_letter_queue],
             "ATTEMPTS_TABLE": "attempts",
         }
-        environment |= {
-            "order_processor": {
-                "ORDERS_TABLE": "orders",
-                "ORDER_EVENTS_TOPIC_ARN": self.topic_arn,
-                "ORDERS_BUS_NAME": BUS,
-            },
-            "payment": {
-                "PAYMENTS_TABLE": "payments",
-                "BALANCE_UPDATES_QUEUE_URL": self._queue_urls["balance-updates.fifo"],
-            },
-            "notification": {"NOTIFICATIONS_TABLE": "notifications"},
-            "analytics": {"DATA_LAKE_BUCKET": BUCKET},
-            "balance_updater": {"BALANCES_TABLE": "balances"},
-        }[module]
-        return environment
+        settings: dict[str, FunctionSettings] = {
+            "order_processor": OrderProcessorSettings(
+                orders_table="orders", order_events_topic_arn=self.topic_arn, orders_bus_name=BUS
+            ),
+            "payment": PaymentSettings(
+                payments_table="payments", balance_updates_queue_url=self._queue_urls["balance-updates.fifo"]
+            ),
+            "notification": NotificationSettings(notifications_table="notifications"),
+            "analytics": AnalyticsSettings(data_lake_bucket=BUCKET),
+            "balance_updater": BalanceUpdaterSettings(balances_table="balances"),
+        }
+        return environment | settings[module].to_environment()
 
     def _build_handlers(self) -> None:
         for module in self.config.consumers:

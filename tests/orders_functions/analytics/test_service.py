@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import boto3
@@ -16,7 +15,8 @@ from tests.orders_functions.sqs_harness import QueueHarness
 
 
 def publish(count: int, **fields: Any) -> None:
-    publisher = OrderEventPublisher(boto3.client("sns"), os.environ["ORDER_EVENTS_TOPIC_ARN"])
+    sns = boto3.client("sns")
+    publisher = OrderEventPublisher(sns, sns.create_topic(Name="order-events")["TopicArn"])  # the env's topic
     for i in range(count):
         publisher.publish(order_event(order_id=f"o-{i}", **fields))
 

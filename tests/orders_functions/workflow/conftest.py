@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from orders_functions.workflow import handler
+from orders_functions.workflow.settings import WorkflowSettings
 from tests.orders_functions.conftest import create_table
 
 ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": "high"}
@@ -15,7 +16,8 @@ ORDER = {"order_id": "o-1", "customer_id": "c-1", "amount": 2500.0, "priority": 
 
 @pytest.fixture
 def workflow_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    monkeypatch.setenv("WORKFLOW_TABLE", "workflow")
+    for name, value in WorkflowSettings(workflow_table="workflow").to_environment().items():
+        monkeypatch.setenv(name, value)
     handler.store.cache_clear()
     yield create_table("workflow", [("order_id", "HASH")])
     handler.store.cache_clear()
