@@ -137,10 +137,10 @@ def layout_paths() -> list[str]:
 
 def tracked_top_level_directories() -> set[str]:
     if shutil.which("git") is None:
-        pytest.skip("git is not installed: the tracked tree cannot be listed")
+        pytest.fail("git is not installed: the tracked tree cannot be listed (the project is a git checkout)")
     listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     if listed.returncode != 0:
-        pytest.skip(f"not a git checkout: {listed.stderr.strip()}")
+        pytest.fail(f"not a git checkout, so the tracked tree cannot be listed: {listed.stderr.strip()}")
     return {name.split("/", 1)[0] for name in listed.stdout.split("\0") if "/" in name and not name.startswith(".")}
 
 

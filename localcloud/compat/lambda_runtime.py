@@ -47,7 +47,7 @@ from localcloud.settings import LocalCloudSettings
 GAP = "moto runs Lambda functions only in Docker"
 
 WORKER = Path(__file__).resolve().parent.parent / "lambda_worker.py"
-#: Unpacking a function's code once, whichever of its environments starts first.
+#: Unpacking a function's code or layer once, whichever of its environments starts first.
 _unpacking = threading.Lock()
 
 
@@ -133,14 +133,18 @@ class ExecutionEnvironment:
         self.process: subprocess.Popen[str] | None = None
         self.fingerprint = fingerprint(function)
 
-    def _code_dir(self) -> Path:
-        directory = self.settings.state_dir / "lambda" / self.function.code_sha_256.replace("/", "_").replace("+", "-")
+    def _unpacked(self, kind: str, sha_256: str, archive: bytes) -> Path:
+        """``archive`` unpacked once under ``<state dir>/<kind>/``, whichever environment needs it first."""
+        directory = self.settings.state_dir / kind / sha_256.replace("/", "_").replace("+", "-")
         with _unpacking:
             if not (directory / ".unpacked").exists():
                 directory.mkdir(parents=True, exist_ok=True)
-                zipfile.ZipFile(io.BytesIO(self.function.code_bytes)).extractall(directory)
+                zipfile.ZipFile(io.BytesIO(archive)).extractall(directory)
                 (directory / ".unpacked").touch()
         return directory
+
+    def _code_dir(self) -> Path:
+        return self._unpacked("lambda", self.function.code_sha_256, self.function.code_bytes)
 
     def _layer_paths(self) -> list[str]:
         """The ``python/`` directory of each of the function's own layers, unpacked; known public layers add none."""
@@ -151,12 +155,7 @@ class ExecutionEnvironment:
             if published is None or not published.code_bytes:  # a public layer: the local cloud must know it
                 check_layer(layer["Arn"])
                 continue
-            directory = self.settings.state_dir / "layers" / published.code_sha_256.replace("/", "_").replace("+", "-")
-            with _unpacking:
-                if not (directory / ".unpacked").exists():
-                    directory.mkdir(parents=True, exist_ok=True)
-                    zipfile.ZipFile(io.BytesIO(published.code_bytes)).extractall(directory)
-                    (directory / ".unpacked").touch()
+            directory = self._unpacked("layers", published.code_sha_256, published.code_bytes)
             # Where Lambda's Python runtimes look in /opt: python/ and python/lib/python3.x/site-packages/.
             paths.append(
                 [

@@ -27,7 +27,10 @@ Example, a handler module (``process`` is your code, one record at a time):
     ...     settings = ConsumerSettings(queue_url=queue, dead_letter_queue_url=dlq, max_attempts=3,
     ...                                 max_receive_count=5)   # in Lambda: read from the environment
     ...     consumer = BatchConsumer(process, logger=Logger(level="CRITICAL"), settings=settings, sqs_client=sqs)
-    ...     event = {"Records": [_record("1", '{"size": 3}'), _record("2", '{"colour": "red"}')]}
+    ...     records = [{"messageId": str(n), "receiptHandle": f"h-{n}", "body": body, "attributes": {},
+    ...                 "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs"}
+    ...                for n, body in enumerate(['{"size": 3}', '{"colour": "red"}'])]
+    ...     event = {"Records": records}
     ...     response = consumer(event, None)           # in Lambda: def lambda_handler(event, context): ...
     ...     (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
     >>> response                                       # nothing to retry: the poison job is in the DLQ
@@ -136,16 +139,3 @@ class BatchConsumer:
 
     def __call__(self, event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
         return process_batch(event, context, self.handle)
-
-
-def _record(message_id: str, body: str) -> dict[str, Any]:
-    """An SQS record as Lambda delivers it (for the example above)."""
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": body,
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs",
-    }

@@ -43,8 +43,3 @@ class ConsumerSettings(FunctionSettings):
     max_receive_count: int = variable("MAX_RECEIVE_COUNT", minimum=1)
     #: The table that counts attempts apart from receives; None: every receive is an attempt.
     attempts_table: str | None = variable("ATTEMPTS_TABLE", optional=True)
-
-    @property
-    def fifo(self) -> bool:
-        """Whether the queue is a FIFO queue (its name ends in ``.fifo``)."""
-        return self.queue_url.endswith(".fifo")

@@ -53,6 +53,10 @@ def test_an_existing_function_is_attached_and_given_the_consumer_environment() -
     template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
     )
+    # With the runtime half its handler needs to use the environment (event_runtime.BatchConsumer): it had
+    # the environment and no layer, so the handler could not import event_runtime in Lambda.
+    (layer_id,) = template.find_resources("AWS::Lambda::LayerVersion")
+    template.has_resource_properties("AWS::Lambda::Function", {"Layers": Match.array_with([{"Ref": layer_id}])})
 
 
 def test_an_imported_function_needs_its_timeout() -> None:

@@ -18,7 +18,6 @@ VALID = {
 def test_what_the_construct_writes_the_handler_reads_back() -> None:
     settings = ConsumerSettings.from_environment({**VALID, "ATTEMPTS_TABLE": "attempts", "UNRELATED": "x"})
     assert settings.to_environment() == {**VALID, "ATTEMPTS_TABLE": "attempts"}
-    assert settings.fifo
 
 
 def test_without_an_attempts_table_every_receive_is_an_attempt() -> None:

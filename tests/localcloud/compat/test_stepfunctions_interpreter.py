@@ -21,20 +21,21 @@ pytestmark = pytest.mark.usefixtures("aws")
 
 
 PASS_MACHINE = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+#: A state machine as a template declares it.
+MACHINE = {
+    "Type": "AWS::StepFunctions::StateMachine",
+    "Properties": {
+        "StateMachineName": "flow",
+        "DefinitionString": PASS_MACHINE,
+        "RoleArn": "arn:aws:iam::123456789012:role/r",
+    },
+}
 
 
 def test_moto_still_does_not_run_state_machines_made_by_cloudformation() -> None:
-    machine = {
-        "Type": "AWS::StepFunctions::StateMachine",
-        "Properties": {
-            "StateMachineName": "flow",
-            "DefinitionString": PASS_MACHINE,
-            "RoleArn": "arn:aws:iam::123456789012:role/r",
-        },
-    }
     from moto.core.config import default_user_config
 
-    deploy_template({"Machine": machine})
+    deploy_template({"Machine": MACHINE})
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     try:
         assert boto3.client("stepfunctions").list_state_machines()["stateMachines"] == []  # not in the running backend
@@ -43,16 +44,8 @@ def test_moto_still_does_not_run_state_machines_made_by_cloudformation() -> None
 
 
 def test_state_machine_made_by_cloudformation_runs() -> None:
-    machine = {
-        "Type": "AWS::StepFunctions::StateMachine",
-        "Properties": {
-            "StateMachineName": "flow",
-            "DefinitionString": PASS_MACHINE,
-            "RoleArn": "arn:aws:iam::123456789012:role/r",
-        },
-    }
     with installed(stepfunctions_interpreter):
-        deploy_template({"Machine": machine})
+        deploy_template({"Machine": MACHINE})
         sfn = boto3.client("stepfunctions")
         arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
         execution = sfn.start_execution(stateMachineArn=arn, input='{"a": 1}')["executionArn"]
