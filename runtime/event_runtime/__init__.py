@@ -8,6 +8,8 @@ in a layer of its own and sets the environment it reads (:class:`ConsumerSetting
 - :class:`FailurePolicy`: poison to the DLQ with the reason, transient failures back off through
   visibility, real attempts counted apart from receives, the last attempt dead-lettered with the
   last error, ``maxReceiveCount`` never left to SQS.
+- :class:`QueueWorker`: a long-running consumer (a container, ``QueueWorkerService``) with the same policy,
+  a heartbeat that keeps slow messages invisible, batched deletes and a graceful stop.
 - :class:`PoisonMessageError`, :class:`TransientError`: how your code says which failure it is.
 """
 
@@ -15,10 +17,11 @@ from event_runtime.attempts import Attempt, AttemptCounter, DynamoDBAttempts, Re
 from event_runtime.backoff import retry_delay_seconds
 from event_runtime.batch import BatchConsumer, batch_processor, process_batch
 from event_runtime.dead_letter import dead_letter
-from event_runtime.environment import ConsumerSettings
+from event_runtime.environment import ConsumerSettings, WorkerSettings
 from event_runtime.errors import PoisonMessageError, TransientError, is_transient
 from event_runtime.failures import FailurePolicy
 from event_runtime.settings import FunctionSettings, SettingsError, variable
+from event_runtime.worker import QueueWorker, WorkerReport
 
 __all__ = [
     "Attempt",
@@ -29,9 +32,12 @@ __all__ = [
     "FailurePolicy",
     "FunctionSettings",
     "PoisonMessageError",
+    "QueueWorker",
     "ReceiveCountAttempts",
     "SettingsError",
     "TransientError",
+    "WorkerReport",
+    "WorkerSettings",
     "batch_processor",
     "dead_letter",
     "is_transient",
