@@ -1,0 +1,1 @@
+"""balance-reconciliation: a long-running worker that checks each account's balance against its ledger."""
