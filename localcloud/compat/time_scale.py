@@ -10,7 +10,10 @@ once let the poller receive a message again inside one batch.
 Scaled here, each by :meth:`LocalCloudSettings.scaled`:
 
 - SQS: visibility timeouts (the queue's, ``ReceiveMessage``'s, ``ChangeMessageVisibility``'s),
-  ``DelaySeconds`` (the queue's and the message's), message retention;
+  ``DelaySeconds`` (the queue's and the message's), message retention, a long poll's ``WaitTimeSeconds``;
+- ECS tasks (:mod:`~localcloud.compat.ecs_tasks`): a task runs on the scaled clock
+  (:mod:`localcloud.task_worker`), so a worker's heartbeat and drain deadline keep pace with the visibility
+  timeouts they are measured against, and its stop timeout is scaled;
 - elsewhere, where the duration is honoured: the FIFO deduplication window
   (:mod:`~localcloud.compat.sqs_fifo_deduplication`), batching windows of event source mappings
   (:mod:`~localcloud.compat.sqs_event_source`), retry delays and maximum event age of rule targets
@@ -69,6 +72,14 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
         retention = int(self.get_queue(queue_name).attributes["MessageRetentionPeriod"])
         return bool(scaled(retention) + int(message.sent_timestamp or 0) / 1000 > unix_time())
 
+    original_receive = SQSBackend.receive_message
+
+    def receive_message(
+        self: SQSBackend, queue_name: str, count: int, wait_seconds_timeout: int, *args: Any, **kwargs: Any
+    ) -> Any:
+        # A long poll is a duration too: a worker's 20 s poll ends in 0.4 s at 0.02, so a stop is not held up.
+        return original_receive(self, queue_name, count, scaled(wait_seconds_timeout), *args, **kwargs)  # type: ignore[arg-type]
+
     original_wait = WaitFunction._wait_interval
 
     def wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
@@ -78,6 +89,7 @@ def install(stack: ExitStack, settings: LocalCloudSettings) -> None:
             return
         original_wait(self, env, wait_seconds)
 
+    stack.enter_context(mock.patch.object(SQSBackend, "receive_message", receive_message))
     stack.enter_context(mock.patch.object(Message, "change_visibility", change_visibility))
     stack.enter_context(mock.patch.object(Message, "delay", delay))
     stack.enter_context(
