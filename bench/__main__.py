@@ -7,8 +7,11 @@ run are the figures to read. Sections:
   (the same topology from AWS Solutions Constructs), interleaved, medians;
 - handlers: CPU per message of order_processor and balance_updater (batches of 1 and 10,
   AWS answered inside botocore) and their cold import;
-- SQS requests per 1,000 messages: Lambda's event source mapping against a consumer loop
-  that receives, processes and deletes one message at a time;
+- SQS requests per 1,000 messages: Lambda's event source mapping and the long-running
+  QueueWorker against a consumer loop that receives, processes and deletes one message at a time,
+  and against the chapter's loop as printed;
+- worker: messages per second of one QueueWorker on a local cloud of its own, with a no-op
+  handler and a 20 ms (I/O) one, at CONCURRENCY 1 and 10 (``bench/worker_throughput.py``);
 - tests (``--tests`` only): wall time of ``make test`` and of the fast subset;
 - pipeline (``--pipeline 10000``): orders through the deployed app on a local cloud, with
   throughput and the checks that nothing was lost or doubled (``bench/pipeline.py``).
@@ -32,7 +35,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import sqs_requests, suite, synth
+from bench import sqs_requests, suite, synth, worker_throughput
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -200,20 +203,30 @@ def run_handlers(results: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------------------------- SQS requests
 
 
+def _by_operation(figure: dict[str, Any]) -> str:
+    parts = []
+    for op, n in figure["by_operation"].items():
+        empty = figure.get("empty_receives", 0) if op == "ReceiveMessage" else 0
+        parts.append(f"{op} {n}" + (f" ({empty} empty)" if empty else ""))
+    return ", ".join(parts)
+
+
 def run_sqs(results: dict[str, Any]) -> None:
     console.rule("SQS API requests per 1,000 messages")
     log("  draining 1,000 messages per consumer from moto, counting botocore calls ...")
     figures = sqs_requests.measure()
     baseline = figures["one-at-a-time"]["requests_per_1000"]
+    printed = figures["seed-as-printed"]["requests_per_1000"]
     table = Table(title="consumer-side SQS requests per 1,000 messages (sending not counted)")
-    for column in ("consumer", "requests", "by operation", "one-at-a-time ÷ this"):
+    for column in ("consumer", "requests", "by operation", "one-at-a-time ÷ this", "seed-as-printed ÷ this"):
         table.add_column(column, justify="left" if column in ("consumer", "by operation") else "right")
     for name, figure in figures.items():
         table.add_row(
             name,
             f"{figure['requests_per_1000']:.0f}",
-            ", ".join(f"{op} {n}" for op, n in figure["by_operation"].items()),
+            _by_operation(figure),
             fmt(ratio(baseline, figure["requests_per_1000"]), 1, "x"),
+            fmt(ratio(printed, figure["requests_per_1000"]), 1, "x"),
         )
     console.print(table)
     aims: dict[str, dict[str, Any]] = {}
@@ -225,7 +238,78 @@ def run_sqs(results: dict[str, Any]) -> None:
     results["sqs_aims"] = aims
     for name, aim in aims.items():
         console.print(f"  aim ≥5x fewer requests, {name}: {fmt(aim['ratio'], 1, 'x')} {verdict(aim['pass'])}")
+    workers = {name: figure for name, figure in figures.items() if name.startswith("queue-worker")}
+    results["sqs_worker_ratios"] = {
+        name: {
+            "seed-as-printed ÷ worker": ratio(printed, figure["requests_per_1000"]),
+            "worker ÷ lambda-esm": ratio(figure["requests_per_1000"], figures["lambda-esm"]["requests_per_1000"]),
+        }
+        for name, figure in workers.items()
+    }
+    for name, figure in workers.items():
+        slow = (
+            f"{figure['slow_messages']} slow messages kept invisible by {figure['heartbeat_extensions']} "
+            "heartbeat extensions; "
+            if figure["slow_messages"]
+            else ""
+        )
+        ratios = results["sqs_worker_ratios"][name]
+        console.print(
+            f"  {name}: {fmt(ratios['seed-as-printed ÷ worker'], 1, 'x')} fewer requests than seed-as-printed, "
+            f"{fmt(ratios['worker ÷ lambda-esm'], 2, 'x')} lambda-esm's; {slow}processed twice: "
+            f"{figure['processed_twice']}"
+        )
     console.print("  [dim]lambda-esm: the mapping's shape in AWS (DeleteMessageBatch)[/dim]")
+    console.print(
+        f"  [dim]queue-worker: 10 threads, visibility 30 s, heartbeat 10 s; its empty receives are its idle tail "
+        f"(1 s long polls while the last batch is worked on). 5% slow: every {sqs_requests.SLOW_EVERY}th message "
+        f"takes {sqs_requests.SLOW_SECONDS} s with visibility 2 s and heartbeat 1 s (scaled down; the chapter's "
+        "loops make no request while they work, so theirs would not change)[/dim]"
+    )
+
+
+def run_worker(results: dict[str, Any], messages: int) -> None:
+    console.rule("QueueWorker on the local cloud")
+    log(
+        f"  one worker draining {messages} messages per run from a local cloud of its own "
+        f"(python -m localcloud serve, port {worker_throughput.PORT}, time scale 1) ..."
+    )
+    figures = worker_throughput.measure(messages, log=log)
+    results["worker_throughput"] = figures
+    table = Table(
+        title=f"one QueueWorker, msgs/s draining {messages} messages from the local cloud's SQS (2 shared cores)"
+    )
+    columns = (
+        "handler",
+        "CONCURRENCY",
+        "msgs/s",
+        "÷ CONCURRENCY 1",
+        "seconds",
+        "worker CPU / msg",
+        "server CPU / msg",
+        "SQS requests / msg",
+        "processed twice",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "handler" else "right")
+    for figure in figures.values():
+        one = figures[f"{figure['handler']}, CONCURRENCY 1"]["msgs_per_s"]
+        table.add_row(
+            figure["handler"],
+            str(figure["concurrency"]),
+            fmt(figure["msgs_per_s"], 0),
+            fmt(ratio(figure["msgs_per_s"], one), 1, "x"),
+            fmt(figure["seconds"], 1, " s"),
+            fmt(figure["worker_cpu_ms_per_message"], 2, " ms"),
+            fmt(figure["server_cpu_ms_per_message"], 2, " ms"),
+            fmt(figure["sqs_requests_per_message"], 3),
+            str(figure["processed_twice"]),
+        )
+    console.print(table)
+    console.print(
+        "  [dim]worker in this process (its threads, botocore); server: the local cloud's process (HTTP, moto). "
+        "Timed from run() to the last delete; visibility 30 s, heartbeat 10 s, batches of 10[/dim]"
+    )
 
 
 # --------------------------------------------------------------------------------------------- tests, pipeline
@@ -288,7 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--tests", action="store_true", help="also time `make test` and the fast subset (long)")
     parser.add_argument("--repeat", type=int, default=3, help="synth runs per variant (default 3)")
-    parser.add_argument("--skip", action="append", default=[], choices=["synth", "handlers", "sqs"], help="skip")
+    parser.add_argument(
+        "--skip", action="append", default=[], choices=["synth", "handlers", "sqs", "worker"], help="skip"
+    )
+    parser.add_argument(
+        "--worker-messages",
+        type=int,
+        default=worker_throughput.MESSAGES,
+        metavar="N",
+        help=f"messages per QueueWorker run on the local cloud (default {worker_throughput.MESSAGES})",
+    )
     parser.add_argument("--pipeline", type=int, default=0, metavar="N", help="send N orders through the local cloud")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the figures (JSON)")
     args = parser.parse_args(argv)
@@ -307,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         run_handlers(results)
     if "sqs" not in args.skip:
         run_sqs(results)
+    if "worker" not in args.skip:
+        run_worker(results, args.worker_messages)
     if args.tests:
         run_tests(results)
     else:

@@ -106,12 +106,26 @@ def down(settings: LocalCloudSettings) -> bool:
         return False
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if _ended(pid):
             pid_file.unlink(missing_ok=True)
             return True
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
+    _ended(pid)
     pid_file.unlink(missing_ok=True)
     return True
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended; reaped here when it is this process's child (``up()`` started it
+    here: until reaped it stays a zombie, which a signal 0 still finds)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:  # not our child: its own parent reaps it
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
