@@ -2,12 +2,13 @@
 high volume, a container platform): the polling loop done right.
 
 - **Receives** with long polling (20 s, shorter when the drain deadline is short) up to 10 messages at
-  a time, asking for one more batch only when the threads have room for it (``CONCURRENCY`` messages,
-  or message groups on a FIFO queue, are worked on at once).
+  a time, one batch ahead of the threads: it asks for the next batch as soon as no message waits for a
+  thread (``CONCURRENCY`` messages, or message groups on a FIFO queue, are worked on at once), so no
+  thread idles through a receive; at most ``CONCURRENCY`` + one batch are in hand.
 - **Deletes** what succeeded with ``DeleteMessageBatch``: one call per received batch in the common
   case, never a message that failed.
 - **Heartbeat**: every ``HEARTBEAT_SECONDS`` it extends (``ChangeMessageVisibilityBatch``) the messages
-  still in hand whose visibility would run out before the next beats, so a slow message is never
+  still in hand whose visibility would run out before the next beat, so a slow message is never
   received again while it is being worked on; it stops extending a message that has been in hand
   ``MAX_IN_HAND_SECONDS``, which SQS then gives out again.
 - **Failures**: the same policy as the Lambda consumers (:class:`~event_runtime.failures.FailurePolicy`):
@@ -332,8 +333,8 @@ class QueueWorker:
         settings = self.settings
         retry_in = RECEIVE_RETRY_SECONDS[0]
         while not self._stopping.is_set():
-            with self._lock:  # a thread is free (a message, or a FIFO group, still worked on keeps its thread)
-                while not self._stopping.is_set() and self._open_tasks >= settings.concurrency:
+            with self._lock:  # one batch ahead: receive while no task waits for a thread (so none idles on a poll)
+                while not self._stopping.is_set() and self._open_tasks > settings.concurrency:
                     self._lock.wait(timeout=1.0)
             if self._stopping.is_set():
                 return
@@ -611,13 +612,15 @@ class QueueWorker:
 
     def beat(self) -> None:
         """Delete what is done, and extend the messages in hand whose visibility would run out before the next
-        two heartbeats (but not past ``MAX_IN_HAND_SECONDS`` from their receive)."""
+        heartbeat, with half an interval to spare (but not past ``MAX_IN_HAND_SECONDS`` from their receive)."""
         settings = self.settings
         with self._lock:
             done = self._claim_done(self._in_hand)
         self._delete(done)
         now = self._clock()
-        horizon = now + settings.heartbeat_seconds * 2
+        # The next beat comes in one interval; half an interval more covers a late one. (Not two intervals: with
+        # the heartbeat at half the visibility, that would extend every message at every beat, fresh ones too.)
+        horizon = now + settings.heartbeat_seconds * 1.5
         with self._lock:
             due = [item for item in self._in_hand if item.state in IN_HAND and item.visible_at < horizon]
         extend: list[InHand] = []
