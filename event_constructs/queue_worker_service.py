@@ -62,6 +62,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from event_constructs._validation import PropsProblems
+from event_constructs.cfn_hygiene import drop_implied_dependency
 from event_constructs.defaults import CONSUMER, EVERY_CONSTRUCT, WORKER
 from event_constructs.event_queue import QueueWithDeadLetterQueue
 from event_constructs.queue_consumer import BACKSTOP_MARGIN, backstop_receive_count
@@ -85,6 +86,8 @@ SCALE_OUT_COOLDOWN = Duration.seconds(60)
 SCALE_IN_COOLDOWN = Duration.seconds(300)
 #: The construct id of the stack's shared network (VPC and cluster) for workers given neither cluster nor vpc.
 NETWORK_ID = "QueueWorkerServiceNetwork"
+#: The custom resource type by which CDK strips a VPC's default security group of its rules.
+RESTRICT_DEFAULT_SG = "Custom::VpcRestrictDefaultSG"
 #: Where a worker's logs go in its log group (``<prefix>/<container>/<task id>``).
 LOG_STREAM_PREFIX = "worker"
 CONTAINER_NAME = "Worker"
@@ -570,7 +573,8 @@ class QueueWorkerService(Construct):
 
     def _task_role(self, construct_id: str) -> iam.Role:
         stack = Stack.of(self)
-        # Only ECS tasks of this account may assume it (the confused-deputy guard of ECS's task role guide).
+        # Only ECS tasks of this account may assume it, the confused-deputy guard of ECS's task role guide:
+        # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
         principal = iam.ServicePrincipal(
             "ecs-tasks.amazonaws.com",
             conditions={
@@ -708,6 +712,10 @@ class _WorkerNetwork(Construct):
             subnet_configuration=[ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC)],
             restrict_default_security_group=True,
         )
+        # The restriction's provider is a stack-wide singleton whose handler both names and depends on its role.
+        for provider in Stack.of(self).node.children:
+            if provider.node.id.startswith(f"{RESTRICT_DEFAULT_SG}CustomResourceProvider"):
+                drop_implied_dependency(provider.node.find_child("Handler"), provider.node.find_child("Role"))
         flow_logs = logs.LogGroup(self, "FlowLogs", retention=log_retention, removal_policy=removal_policy)
         self.vpc.add_flow_log(
             "FlowLog",
