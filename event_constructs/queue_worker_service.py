@@ -108,8 +108,10 @@ class QueueWorkerService(Construct):
     The task role may consume the queue (receive, delete, change visibility, get its attributes), send
     to its DLQ (the worker dead-letters with the reason), update the attempts table, and nothing else:
     grant your own resources to :attr:`grantee`. The execution role may only pull the image (when it is
-    in ECR) and write to the log group. Deployments start new tasks before stopping old ones and roll
-    back when new tasks keep failing.
+    in ECR), read ``secrets`` and write to the log group. Deployments start new tasks before stopping old
+    ones and roll back when new tasks keep failing. A scaling service leaves its desired count to the
+    policy, so that no deployment resets it: CloudFormation creates it with one task, and the policy keeps
+    it between ``min_task_count`` and ``max_task_count`` from its first action on.
 
     Stopping a task (a deployment, a scale-in) sends SIGTERM: the worker finishes or releases what it
     holds within ``drain_deadline``, and ECS kills it ``stop_timeout`` after SIGTERM. A released message

@@ -344,6 +344,29 @@ def test_deployments_start_new_tasks_first_and_roll_back_when_they_keep_failing(
     assert (deployment["MinimumHealthyPercent"], deployment["MaximumPercent"]) == (100, 200)
 
 
+def test_an_existing_queue_is_worked_on_with_the_same_grants() -> None:
+    from aws_cdk import aws_sqs as sqs
+
+    stack = cdk.Stack(cdk.App(), "Existing")
+    arn = "arn:aws:sqs:us-east-1:111122223333:{}"
+    queue = EventQueue.from_existing(
+        stack,
+        "Jobs",
+        queue=sqs.Queue.from_queue_arn(stack, "Queue", arn.format("jobs")),
+        dead_letter_queue=sqs.Queue.from_queue_arn(stack, "DeadLetterQueue", arn.format("jobs-dlq")),
+        visibility_timeout=cdk.Duration.minutes(5),
+        max_receive_count=10,
+    )
+    worker = QueueWorkerService(stack, "Worker", queue=queue, image=IMAGE, command=COMMAND)
+    assert (worker.settings.visibility_timeout_seconds, worker.settings.heartbeat_seconds) == (300, 100)
+    assert worker.settings.max_attempts == 10
+    statements = Template.from_stack(stack).to_json()["Resources"][
+        logical_id(worker.task_role.node.find_child("DefaultPolicy"))
+    ]
+    resources = [s["Resource"] for s in statements["Properties"]["PolicyDocument"]["Statement"]]
+    assert resources == [arn.format("jobs"), arn.format("jobs-dlq")]
+
+
 # --- the network -----------------------------------------------------------------------------------------------------
 
 
