@@ -1,5 +1,6 @@
-"""Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers,
-SNS fan-out, and EventBridge routing. Their defaults are in :mod:`event_constructs.defaults`.
+"""Constructs for event-driven systems on AWS: queues with DLQs, their Lambda consumers and
+long-running Fargate workers, SNS fan-out, and EventBridge routing. Their defaults are in
+:mod:`event_constructs.defaults`.
 
 Example:
     >>> import aws_cdk as cdk
@@ -27,6 +28,7 @@ from event_constructs.powertools import (
     powertools_layer_arn,
 )
 from event_constructs.queue_consumer import QueueConsumer, backstop_receive_count
+from event_constructs.queue_worker_service import QueueWorkerService
 from event_constructs.runtime_layer import runtime_layer
 from event_constructs.service_function import ServiceFunction
 
@@ -45,6 +47,7 @@ __all__ = [
     "InvalidPropsError",
     "QueueConsumer",
     "QueueWithDeadLetterQueue",
+    "QueueWorkerService",
     "ServiceFunction",
     "Subscriber",
     "backstop_receive_count",

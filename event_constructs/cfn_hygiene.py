@@ -1,6 +1,7 @@
 """Small fixes to what CDK renders, so templates pass cfn-lint without warnings.
 
-CDK makes a function (or a state machine) depend on its role with ``DependsOn`` although its
+CDK makes a function (or a state machine, or the handler of a custom resource provider such as
+``Custom::VpcRestrictDefaultSG``'s) depend on its role with ``DependsOn`` although its
 ``Role: Fn::GetAtt`` already orders them; cfn-lint reports that as W3005.
 :func:`drop_implied_dependency` removes the role from ``DependsOn`` and keeps every other entry.
 
@@ -43,9 +44,18 @@ class _DependsOnWithout:
 
 
 def drop_implied_dependency(owner: IConstruct, implied_by_reference: Any) -> None:
-    """Remove ``implied_by_reference`` (e.g. a role the resource names with GetAtt) from ``owner``'s DependsOn."""
-    resource = owner.node.default_child
-    target = getattr(implied_by_reference, "node", None)
-    implied = target.default_child if target is not None else None
+    """Remove ``implied_by_reference`` (e.g. a role the resource names with GetAtt) from ``owner``'s DependsOn.
+
+    Each is a construct with a CloudFormation resource as its default child, or that resource itself.
+    """
+    resource = _resource(owner)
+    implied = _resource(implied_by_reference)
     if isinstance(resource, CfnResource) and isinstance(implied, CfnResource):
         resource.add_override("DependsOn", Lazy.list(_DependsOnWithout(resource, implied)))
+
+
+def _resource(construct: Any) -> Any:
+    if isinstance(construct, CfnResource):
+        return construct
+    node = getattr(construct, "node", None)
+    return node.default_child if node is not None else None

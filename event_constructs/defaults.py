@@ -60,6 +60,7 @@ class EveryConstructDefaults:
             "EventRouter.removal_policy",
             "EventMonitoring.removal_policy",
             "rotating_key.removal_policy",
+            "QueueWorkerService.removal_policy",
         ),
     )
 
@@ -134,8 +135,54 @@ class ConsumerDefaults:
     max_attempts_with_attempts_table: int = field(
         default=8,
         metadata=default_of(
-            "QueueConsumer.max_attempts", text="{} with an attempts_table; without one, the queue's max_receive_count"
+            "QueueConsumer.max_attempts",
+            "QueueWorkerService.max_attempts",
+            text="{} with an attempts_table; without one, the queue's max_receive_count",
         ),
+    )
+
+
+@dataclass(frozen=True)
+class WorkerDefaults:
+    """:class:`QueueWorkerService`: its Fargate tasks, their scaling, and how the worker holds messages."""
+
+    #: The smallest Fargate task (0.25 vCPU with 0.5 GB): the cheapest, for a worker that mostly waits on I/O.
+    cpu: int = field(default=256, metadata=default_of("QueueWorkerService.cpu", text="{} (0.25 vCPU)"))
+    memory_limit_mib: int = field(
+        default=512, metadata=default_of("QueueWorkerService.memory_limit_mib", text="{} MiB")
+    )
+    #: What most images are built for: a mismatch fails at start ("exec format error"). ARM64 is ~20 % cheaper
+    #: for an image built for it.
+    cpu_architecture: str = field(default="X86_64", metadata=default_of("QueueWorkerService.cpu_architecture"))
+    min_task_count: int = field(default=1, metadata=default_of("QueueWorkerService.min_task_count"))
+    #: Equal to min_task_count: nothing scales unless max_task_count is raised (and the work's duration given).
+    max_task_count: int = field(default=1, metadata=default_of("QueueWorkerService.max_task_count"))
+    #: How long a message may wait before a task starts on it; the backlog per task that scaling tracks is this
+    #: over time_per_message, times concurrency. Below the oldest-message alarm's 15 minutes, so that scaling
+    #: acts before anyone is paged.
+    acceptable_latency: Duration = field(
+        default=Duration.minutes(5), metadata=default_of("QueueWorkerService.acceptable_latency")
+    )
+    #: One message at a time per task: raise it (and batch_size) for work that mostly waits on I/O.
+    concurrency: int = field(default=1, metadata=default_of("QueueWorkerService.concurrency"))
+    batch_size: int = field(default=1, metadata=default_of("QueueWorkerService.batch_size"))
+    heartbeat: Duration | None = field(
+        default=None,
+        metadata=default_of("QueueWorkerService.heartbeat", unset="none: a third of the queue's visibility timeout"),
+    )
+    #: A message is extended at most this long from its receive; then it goes back to the queue (SQS allows 12 hours).
+    max_in_hand: Duration = field(default=Duration.hours(1), metadata=default_of("QueueWorkerService.max_in_hand"))
+    #: On SIGTERM (a deployment, a scale-in, a Spot interruption) the worker finishes or releases its messages
+    #: within this; 30 seconds less than the stop timeout leaves time to release what is left and flush logs.
+    drain_deadline: Duration = field(
+        default=Duration.seconds(90), metadata=default_of("QueueWorkerService.drain_deadline")
+    )
+    #: Fargate's largest: SIGKILL comes this long after SIGTERM.
+    stop_timeout: Duration = field(
+        default=Duration.seconds(120), metadata=default_of("QueueWorkerService.stop_timeout")
+    )
+    log_retention: logs.RetentionDays = field(
+        default=logs.RetentionDays.ONE_MONTH, metadata=default_of("QueueWorkerService.log_retention")
     )
 
 
@@ -166,6 +213,7 @@ EVERY_CONSTRUCT = EveryConstructDefaults()
 QUEUE = QueueDefaults()
 FUNCTION = FunctionDefaults()
 CONSUMER = ConsumerDefaults()
+WORKER = WorkerDefaults()
 FAN_OUT = FanOutDefaults()
 ROUTER = RouterDefaults()
 
@@ -174,6 +222,7 @@ FAMILIES: dict[str, Any] = {
     "QUEUE": QUEUE,
     "FUNCTION": FUNCTION,
     "CONSUMER": CONSUMER,
+    "WORKER": WORKER,
     "FAN_OUT": FAN_OUT,
     "ROUTER": ROUTER,
     "EVERY_CONSTRUCT": EVERY_CONSTRUCT,

@@ -12,6 +12,10 @@ the library gets them with no extra code: watching happens once, for the whole a
 - Topics: failed notifications (deliveries SNS gave up on).
 - Rules: failed invocations of their targets.
 - State machines: failed, timed out and aborted executions.
+- Queue workers (:class:`QueueWorkerService`): their queue and DLQ as above (when the queue is outside the
+  watched scopes too), and messages waiting while no task of the service runs, for
+  :data:`WORKER_DOWN_MINUTES` minutes in a row (a crash loop, an image that cannot be pulled, tasks that
+  cannot be placed): the queue's age alarm would tell only much later, and not why.
 
 Alarms notify an SNS topic encrypted with a customer-managed key; the topic's policy and the key's let
 CloudWatch publish for this app's alarms only (``aws:SourceAccount`` and ``aws:SourceArn``, the alarm
@@ -37,9 +41,13 @@ from event_constructs.event_router import EventRouter
 from event_constructs.fan_out import FanOutTopic
 from event_constructs.keys import rotating_key
 from event_constructs.queue_consumer import QueueConsumer
+from event_constructs.queue_worker_service import QueueWorkerService
 from event_constructs.service_function import ServiceFunction
 
 WARNING = "Warning"
+#: A worker's no-task alarm fires when messages have waited this many minutes in a row with no task running
+#: (a deployment replaces tasks with the old ones still running, so a healthy service never has none).
+WORKER_DOWN_MINUTES = 5
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,8 @@ class EventMonitoring(Construct):
                     self._router(construct)
                 elif isinstance(construct, sfn.StateMachine):
                     self._state_machine(construct)
+                elif isinstance(construct, QueueWorkerService):
+                    self._worker(construct)
 
     def _name(self, construct: IConstruct) -> str:
         return construct.node.path.replace("/", "-")
@@ -254,6 +264,51 @@ class EventMonitoring(Construct):
             if dead_letter_queue is not None:
                 self._dead_letter_queue(dead_letter_queue, f"{self._name(router)}-{rule_name}-target-dlq")
         self.watched[router.node.path] = "router"
+
+    def _worker(self, worker: QueueWorkerService) -> None:
+        queue = worker.queue
+        if isinstance(queue, EventQueue | ExistingEventQueue) and queue.node.path not in self.watched:
+            self._queue(queue)
+        # 1 while messages are visible and no task runs (Container Insights leaves no RunningTaskCount for a
+        # minute without tasks: FILL makes that 0).
+        down = cloudwatch.MathExpression(
+            expression="IF(visible > 0 AND FILL(running, 0) < 1, 1, 0)",
+            using_metrics={"visible": worker.metric_visible_messages(), "running": worker.metric_running_tasks()},
+            label="Messages waiting, no task running",
+            period=Duration.minutes(1),
+        )
+        description = (
+            f"Messages of {queue.queue_name} have waited {WORKER_DOWN_MINUTES} minutes with no task of "
+            f"{worker.node.path} running: see the service's events and stopped tasks (image pull, crash on start, "
+            "placement)"
+        )
+        self.facade.monitor_custom(
+            alarm_friendly_name=self._name(worker),
+            human_readable_name=f"Worker of {queue.queue_name}",
+            metric_groups=[
+                monitoring.CustomMetricGroup(
+                    title="Messages waiting, no task running",
+                    metrics=[
+                        monitoring.CustomMetricWithAlarm(
+                            metric=down,
+                            alarm_friendly_name="NoTaskRunning",
+                            add_alarm={
+                                WARNING: monitoring.CustomThreshold(
+                                    threshold=1,
+                                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                                    evaluation_periods=WORKER_DOWN_MINUTES,
+                                    datapoints_to_alarm=WORKER_DOWN_MINUTES,
+                                    # No data: the queue's metrics stop after 6 idle hours; nothing waits then.
+                                    treat_missing_data_override=cloudwatch.TreatMissingData.NOT_BREACHING,
+                                    additional_description=description,
+                                )
+                            },
+                        )
+                    ],
+                )
+            ],
+        )
+        self.watched[worker.node.path] = "worker"
 
     def _state_machine(self, machine: sfn.StateMachine) -> None:
         threshold = monitoring.ErrorCountThreshold(max_error_count=self.thresholds.failed_executions - 1)

@@ -53,3 +53,11 @@ def test_what_is_no_resource_of_this_template_changes_nothing() -> None:
 
     kept, _ = built(imported)
     assert kept == untouched
+
+
+def test_resources_themselves_can_be_named() -> None:
+    untouched, role = built(lambda stack, fn: None)
+    kept, _ = built(
+        lambda stack, fn: drop_implied_dependency(fn.node.default_child, fn.role.node.default_child)  # type: ignore[union-attr]
+    )
+    assert kept == sorted(set(untouched) - {role})

@@ -14,6 +14,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -27,6 +28,7 @@ from event_constructs import (
     EventRouter,
     FanOutTopic,
     QueueConsumer,
+    QueueWorkerService,
     ServiceFunction,
     Subscriber,
     backstop_receive_count,
@@ -50,6 +52,7 @@ from event_constructs.queue_consumer import VISIBILITY_TO_TIMEOUT_RATIO
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return {'batchItemFailures': []}\n")
+IMAGE = ecs.ContainerImage.from_registry("example.com/worker:1")
 ALL_ROWS = list(rows())
 #: Every prop some row is the default of, as ``Owner.prop``.
 DEFAULTED = [(row, prop) for row in ALL_ROWS for prop in row.props]
@@ -82,6 +85,7 @@ DOCUMENTED = (
     "EventQueue.from_existing",
     "ExistingEventQueue",
     "QueueConsumer",
+    "QueueWorkerService",
     "ServiceFunction",
     "FanOutTopic",
     "Subscriber",
@@ -168,6 +172,8 @@ class Built:
     function: ServiceFunction
     consumer: QueueConsumer
     counted_consumer: QueueConsumer
+    worker: QueueWorkerService
+    counted_worker: QueueWorkerService
     router: EventRouter
     monitoring: EventMonitoring
     key: Any
@@ -218,6 +224,17 @@ def built() -> Built:
             stack, "CountedConsumer", queue=counted, code=CODE, handler="index.handler", attempts_table=attempts
         ),
         "key": rotating_key(stack, "Key", description="a key"),
+        "worker": QueueWorkerService(
+            stack, "Worker", queue=EventQueue(stack, "WorkedQueue"), image=IMAGE, command=["python", "-m", "worker"]
+        ),
+        "counted_worker": QueueWorkerService(
+            stack,
+            "CountedWorker",
+            queue=counted,
+            image=IMAGE,
+            command=["python", "-m", "worker"],
+            attempts_table=attempts,
+        ),
     }
     monitoring = EventMonitoring(stack, "Monitoring", dashboard_name="defaults")
     monitoring.watch(stack)
@@ -264,6 +281,22 @@ def log_group_of(b: Built, owner: ServiceFunction | QueueConsumer) -> dict[str, 
 def mapping_of(b: Built, consumer: QueueConsumer) -> dict[str, Any]:
     function_id = b.stack.resolve(b.stack.get_logical_id(consumer.function.node.default_child))  # type: ignore[arg-type]
     return single(m for m in b.of_type("AWS::Lambda::EventSourceMapping") if m["FunctionName"] == {"Ref": function_id})
+
+
+def task_of(b: Built, worker: QueueWorkerService) -> dict[str, Any]:
+    return b.props(worker.task_definition)
+
+
+def worker_environment(b: Built, worker: QueueWorkerService) -> dict[str, Any]:
+    (container,) = task_of(b, worker)["ContainerDefinitions"]
+    return {variable["Name"]: variable["Value"] for variable in container["Environment"]}
+
+
+def scalable_target_of(b: Built) -> dict[str, Any]:
+    """What the service built without min/max synthesizes for its count: its DesiredCount, as min = max."""
+    assert not b.of_type("AWS::ApplicationAutoScaling::ScalableTarget"), "nothing scales by default"
+    desired = b.props(b.worker.service)["DesiredCount"]
+    return {"MinCapacity": desired, "MaxCapacity": desired}
 
 
 def subscriber(b: Built) -> EventQueue:
@@ -353,6 +386,38 @@ PROBES: dict[str, Callable[[Built], Any]] = {
     "ServiceFunction.removal_policy": lambda b: log_group_of(b, b.function)["DeletionPolicy"],
     "EventRouter.removal_policy": lambda b: b.resource(b.router.dead_letter_queues["rule"])["DeletionPolicy"],
     "EventMonitoring.removal_policy": lambda b: b.resource(b.monitoring.alarm_key)["DeletionPolicy"],
+    "QueueWorkerService.removal_policy": lambda b: b.resource(b.worker.log_group)["DeletionPolicy"],
+    "QueueWorkerService.max_attempts": lambda b: int(worker_environment(b, b.counted_worker)["MAX_ATTEMPTS"]),
+    "QueueWorkerService.cpu": lambda b: int(task_of(b, b.worker)["Cpu"]),
+    "QueueWorkerService.memory_limit_mib": lambda b: int(task_of(b, b.worker)["Memory"]),
+    "QueueWorkerService.cpu_architecture": lambda b: task_of(b, b.worker)["RuntimePlatform"]["CpuArchitecture"],
+    "QueueWorkerService.min_task_count": lambda b: scalable_target_of(b)["MinCapacity"],
+    "QueueWorkerService.max_task_count": lambda b: scalable_target_of(b)["MaxCapacity"],
+    # The target it would track with a time per message of 1 s: acceptable latency x concurrency (1) / 1 s.
+    "QueueWorkerService.acceptable_latency": lambda b: (
+        QueueWorkerService(
+            cdk.Stack(cdk.App(), "Scaling"),
+            "Worker",
+            queue=EventQueue(cdk.Stack(cdk.App(), "Queue"), "Queue"),
+            image=IMAGE,
+            command=["worker"],
+            max_task_count=2,
+            time_per_message=cdk.Duration.seconds(1),
+        ).acceptable_backlog_per_task
+    ),
+    "QueueWorkerService.concurrency": lambda b: int(worker_environment(b, b.worker)["CONCURRENCY"]),
+    "QueueWorkerService.batch_size": lambda b: int(worker_environment(b, b.worker)["BATCH_SIZE"]),
+    # None: a third of the queue's visibility timeout (30 s by default), so 10 s.
+    "QueueWorkerService.heartbeat": lambda b: (
+        None
+        if int(worker_environment(b, b.worker)["HEARTBEAT_SECONDS"])
+        == int(worker_environment(b, b.worker)["VISIBILITY_TIMEOUT_SECONDS"]) // 3
+        else "not a third of the visibility timeout"
+    ),
+    "QueueWorkerService.max_in_hand": lambda b: int(worker_environment(b, b.worker)["MAX_IN_HAND_SECONDS"]),
+    "QueueWorkerService.drain_deadline": lambda b: int(worker_environment(b, b.worker)["DRAIN_SECONDS"]),
+    "QueueWorkerService.stop_timeout": lambda b: single(task_of(b, b.worker)["ContainerDefinitions"])["StopTimeout"],
+    "QueueWorkerService.log_retention": lambda b: b.resource(b.worker.log_group)["Properties"]["RetentionInDays"],
     "rotating_key.removal_policy": lambda b: b.resource(b.key)["DeletionPolicy"],
 }
 
