@@ -94,13 +94,23 @@ VISIBILITY_TIMEOUT_SECONDS (120), so that a message is extended before its visib
             heartbeat_seconds=self.heartbeat_seconds,
             max_in_hand_seconds=self.max_in_hand_seconds,
             batch_size=self.batch_size,
+            drain_seconds=self.drain_seconds,
         )
         if problems:
             raise SettingsError(f"{type(self).__name__}: " + "; ".join(problems))
 
 
+#: The least drain deadline: the worker's long poll is half of it (at least 1 s), so a stop never waits on a poll.
+MIN_DRAIN_SECONDS = 2
+
+
 def worker_settings_problems(
-    *, visibility_timeout_seconds: object, heartbeat_seconds: object, max_in_hand_seconds: object, batch_size: object
+    *,
+    visibility_timeout_seconds: object,
+    heartbeat_seconds: object,
+    max_in_hand_seconds: object,
+    batch_size: object,
+    drain_seconds: object = None,
 ) -> list[str]:
     """What is wrong with these worker settings together (values not yet known, such as CDK tokens, pass)."""
     problems: list[str] = []
@@ -121,6 +131,11 @@ def worker_settings_problems(
     ):
         if known(value) and value > SQS_MAX_VISIBILITY_SECONDS:  # type: ignore[operator]
             problems.append(f"{name} ({value}) must be at most {SQS_MAX_VISIBILITY_SECONDS} (12 hours, SQS's limit)")
+    if known(drain_seconds) and drain_seconds < MIN_DRAIN_SECONDS:  # type: ignore[operator]
+        problems.append(
+            f"DRAIN_SECONDS ({drain_seconds}) must be at least {MIN_DRAIN_SECONDS}: the worker's long poll takes "
+            "half of it, and the rest is for the work in hand"
+        )
     if known(batch_size) and batch_size > SQS_MAX_BATCH_SIZE:  # type: ignore[operator]
         problems.append(f"BATCH_SIZE ({batch_size}) must be at most {SQS_MAX_BATCH_SIZE} (SQS's limit per receive)")
     return problems

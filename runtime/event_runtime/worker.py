@@ -80,19 +80,24 @@ from event_runtime.failures import FailurePolicy
 MAX_WAIT_SECONDS = 20
 #: After a receive fails (throttled, the network), wait this long, doubling up to the maximum.
 RECEIVE_RETRY_SECONDS = (1.0, 30.0)
+#: After a heartbeat that could not reach SQS, the next comes this soon (or a quarter interval, if sooner).
+RETRY_BEAT_SECONDS = 1.0
 
 RecordHandler = Callable[[SQSRecord], Any]
 #: A batch handler returns the records that failed, by message id, with their errors (None: all succeeded);
 #: raising fails every record of the batch with that error.
 BatchHandler = Callable[[list[SQSRecord]], Mapping[str, Exception] | None]
 
-#: A message's states while the worker holds it: waiting for a thread, worked on, done with (to delete, its
-#: outcome says how), being deleted. The worker then lets go of it: deleted, failed (left on the queue for its
-#: retry), released (given back untried).
-WAITING, WORKING, DONE, DELETING = "waiting", "working", "done", "deleting"
-DELETED, FAILED, RELEASED = "deleted", "failed", "released"
-#: In hand: the worker owns the message's visibility (the heartbeat extends it).
-IN_HAND = (WAITING, WORKING, DONE, DELETING)
+#: A message's states while the worker holds it: waiting for a thread, worked on, its failure being settled by
+#: the policy, done with (to delete, its outcome says how), being deleted. The worker then lets go of it:
+#: deleted, failed (left on the queue for its retry), released (given back untried, or at the drain deadline),
+#: abandoned (in hand ``MAX_IN_HAND_SECONDS``: no longer extended, so the queue gives it out again).
+WAITING, WORKING, SETTLING, DONE, DELETING = "waiting", "working", "settling", "done", "deleting"
+DELETED, FAILED, RELEASED, ABANDONED = "deleted", "failed", "released", "abandoned"
+#: In hand: the worker owns the message's visibility.
+IN_HAND = (WAITING, WORKING, SETTLING, DONE, DELETING)
+#: What the heartbeat extends (not a message whose failure is being settled: the policy sets its visibility).
+EXTENDED = (WAITING, WORKING, DONE, DELETING)
 SUCCEEDED, DEAD_LETTERED = "succeeded", "dead-lettered"
 
 
@@ -164,7 +169,7 @@ class Batch:
     items: list[InHand] = field(default_factory=list)
 
     def finished(self) -> bool:
-        return all(item.state not in (WAITING, WORKING) for item in self.items)
+        return all(item.state not in (WAITING, WORKING, SETTLING) for item in self.items)
 
 
 @dataclass
@@ -182,8 +187,12 @@ class WorkerReport:
     delete_calls: int = 0
     visibility_calls: int = 0
     heartbeat_extensions: int = 0
-    #: Messages the heartbeat stopped extending (in hand ``MAX_IN_HAND_SECONDS``).
+    #: Messages the heartbeat stopped extending (in hand ``MAX_IN_HAND_SECONDS``), or SQS would not extend.
     abandoned: int = 0
+    #: Messages finished (succeeded or dead-lettered) after they were released or abandoned, then deleted.
+    deleted_late: int = 0
+    #: Copies of such a message the queue had given this worker again, dropped untried (their work was done).
+    dropped_copies: int = 0
     stopped_by: str = ""
 
     @property
@@ -226,6 +235,9 @@ class QueueWorker:
         self._already_done = already_done
         self._clock = clock
         self._lock = threading.Condition()
+        #: Held around every visibility change of a message in hand (the heartbeat's, a release, the policy's
+        #: backoff), with the choice of what to change: a later change never lands before an earlier one.
+        self._visibility = threading.RLock()
         self._in_hand: list[InHand] = []
         self._work: queue.Queue[list[InHand] | None] = queue.Queue()
         self._stopping = threading.Event()
@@ -251,8 +263,9 @@ class QueueWorker:
 
     @cached_property
     def policy(self) -> FailurePolicy:
+        sqs = _VisibilityInTurn(self.sqs, self._visibility)
         return FailurePolicy.from_environment(
-            self.sqs, self.logger, self._dynamodb_client, self._already_done, settings=self.settings
+            sqs, self.logger, self._dynamodb_client, self._already_done, settings=self.settings
         )
 
     @cached_property
@@ -311,7 +324,7 @@ class QueueWorker:
             for _ in threads:
                 self._work.put(None)
             self._stopped.set()
-            heartbeat.join(timeout=5)
+            heartbeat.join(timeout=1)
             self._restore_signal_handlers(previous_handlers)
         self.logger.info("worker stopped", extra={"report": self.report.__dict__})
         return self.report
@@ -412,29 +425,25 @@ class QueueWorker:
                     self._work_on_batch(task)
                 else:
                     self._work_on_records(task)
-            except Exception:  # the worker's own fault: nothing is deleted, the queue gives the messages out again
+            except BaseException:  # the worker's own fault, or a handler's SystemExit: the thread goes on;
+                # nothing is deleted, and the queue gives the messages out again after their visibility.
                 self.logger.exception("could not work on the messages; they stay on the queue")
-                self._let_go([item for item in task if item.state in (WAITING, WORKING)], FAILED)
+                self._let_go([item for item in task if item.state in (WAITING, WORKING, SETTLING)], FAILED)
             finally:
                 self._delete_finished_batches(task)
                 with self._lock:
                     self._open_tasks -= 1
                     self._lock.notify_all()
 
-    def _start(self, item: InHand) -> bool:
-        """Mark ``item`` worked on; False when it is no longer waiting (released by a stop)."""
-        with self._lock:
-            if item.state != WAITING:
-                return False
-            item.state = WORKING
-            return True
+    def _group(self, item: InHand) -> str | None:
+        return (item.record.attributes.message_group_id or "") if self.fifo else None
 
     def _work_on_records(self, task: list[InHand]) -> None:
         """One message, or a FIFO group's messages in order: after a failure the group's later ones go back."""
         assert self.process is not None
         for position, item in enumerate(task):
-            if not self._start(item):
-                continue
+            if not self._move(item, (WAITING,), WORKING):
+                continue  # released by a stop
             with self._logging_keys(item.record):
                 try:
                     attempt = self.policy.begin(item.record)
@@ -442,31 +451,38 @@ class QueueWorker:
                     self._failed(item, error, task[position + 1 :])
                     return
                 if attempt is None:  # dead-lettered as out of attempts (or found done)
-                    self._done(item, DEAD_LETTERED)
+                    self._finish(item, DEAD_LETTERED)
                     continue
                 try:
                     self.process(item.record)
                 except Exception as error:
-                    if self.policy.settle(item.record, error, attempt):
-                        self._done(item, DEAD_LETTERED)
+                    if self._settle(item, error, attempt):
                         continue
                     self._failed(item, error, task[position + 1 :])
                     return
-                self._done(item, SUCCEEDED)
+                self._finish(item, SUCCEEDED)
 
     def _work_on_batch(self, task: list[InHand]) -> None:
+        """A receive's records to the batch handler; a FIFO group's records after a failed one go back untried."""
         assert self.process_batch is not None
         started: list[tuple[InHand, Attempt]] = []
+        failed_groups: set[str] = set()
         for item in task:
-            if not self._start(item):
+            group = self._group(item)
+            if group is not None and group in failed_groups:
+                self._release([item], "an earlier message of its group failed")
+                continue
+            if not self._move(item, (WAITING,), WORKING):
                 continue
             try:
                 attempt = self.policy.begin(item.record)
             except Exception as error:  # out of attempts, and the DLQ refused it: it stays on the queue
                 self._failed(item, error)
+                if group is not None:
+                    failed_groups.add(group)
                 continue
             if attempt is None:
-                self._done(item, DEAD_LETTERED)
+                self._finish(item, DEAD_LETTERED)
                 continue
             started.append((item, attempt))
         if not started:
@@ -476,19 +492,17 @@ class QueueWorker:
             failures: Mapping[str, Exception] = self.process_batch(records) or {}
         except Exception as error:
             failures = {record.message_id: error for record in records}
-        failed_groups: set[str] = set()
         for item, attempt in started:
-            group = (item.record.attributes.message_group_id or "") if self.fifo else None
+            group = self._group(item)
             if group is not None and group in failed_groups:
-                self._release([item], "an earlier message of its group failed")
+                self._release([item], "an earlier message of its group failed", states=(WORKING,))
                 continue
             failure = failures.get(item.record.message_id)
             if failure is None:
-                self._done(item, SUCCEEDED)
+                self._finish(item, SUCCEEDED)
                 continue
             with self._logging_keys(item.record):
-                if self.policy.settle(item.record, failure, attempt):
-                    self._done(item, DEAD_LETTERED)
+                if self._settle(item, failure, attempt):
                     continue
                 self._failed(item, failure)
             if group is not None:
@@ -502,23 +516,67 @@ class QueueWorker:
         finally:
             self.logger.thread_safe_remove_keys(["message_id", "correlation_id"])
 
-    def _done(self, item: InHand, outcome: str) -> None:
+    def _move(self, item: InHand, from_states: Sequence[str], to_state: str) -> bool:
+        """Move ``item`` to ``to_state`` if it is in one of ``from_states``; False otherwise (it was let go)."""
         with self._lock:
-            if item.state == WORKING:  # not released meanwhile (a stop past its deadline, in hand too long)
+            if item.state not in from_states:
+                return False
+            item.state = to_state
+            return True
+
+    def _settle(self, item: InHand, error: Exception, attempt: Attempt) -> bool:
+        """The policy's decision on a failed attempt; True when the record was dead-lettered (and is done)."""
+        self._move(item, (WORKING,), SETTLING)  # the heartbeat leaves its visibility to the policy now
+        if self.policy.settle(item.record, error, attempt):
+            self._finish(item, DEAD_LETTERED)
+            return True
+        return False
+
+    def _finish(self, item: InHand, outcome: str) -> None:
+        """``item`` succeeded or was dead-lettered: done, to be deleted; if it was let go meanwhile (released at
+        the drain deadline, abandoned), it is deleted now: its work is done, whoever holds it."""
+        with self._lock:
+            if item.state in (WORKING, SETTLING):
                 item.state, item.outcome = DONE, outcome
+                return
+            late = item.state in (RELEASED, ABANDONED)
+        if late:
+            try:
+                self.sqs.delete_message(QueueUrl=self.settings.queue_url, ReceiptHandle=item.receipt_handle)
+            except Exception as error:  # it was given out again: the next holder's work is a repeat, no more
+                self.logger.warning(
+                    "finished after it was let go, and could not be deleted: it will be worked on again",
+                    extra={"message_id": item.record.message_id, "error": describe_error(error)},
+                )
+                return
+            with self._lock:
+                self.report.deleted_late += 1
+                # The queue may have given it to this worker again meanwhile: that copy's work is done already.
+                copies = [
+                    other
+                    for other in self._in_hand
+                    if other.record.message_id == item.record.message_id and other.state == WAITING
+                ]
+                for copy in copies:
+                    copy.state = DELETED
+                self.report.dropped_copies += len(copies)
+                self._in_hand = [other for other in self._in_hand if other.state in IN_HAND]
+                self._lock.notify_all()
 
     def _failed(self, item: InHand, error: Exception, rest_of_group: Sequence[InHand] = ()) -> None:
         """The policy left ``item`` on the queue (its visibility backed off): let go of it, and release the
         rest of its group (a FIFO group keeps its order: they come again after it)."""
-        self._let_go([item], FAILED)
         with self._lock:
-            self.report.retried += 1
+            if item.state in (WORKING, SETTLING):
+                self.report.retried += 1
+        self._let_go([item], FAILED, from_states=(WORKING, SETTLING))
         self._release(rest_of_group, "an earlier message of its group failed")
 
-    def _let_go(self, items: Sequence[InHand], state: str) -> None:
+    def _let_go(self, items: Sequence[InHand], state: str, from_states: Sequence[str] = IN_HAND) -> None:
         with self._lock:
             for item in items:
-                item.state = state
+                if item.state in from_states:
+                    item.state = state
             self._in_hand = [item for item in self._in_hand if item.state in IN_HAND]
             self._lock.notify_all()
 
@@ -545,9 +603,10 @@ class QueueWorker:
                 self.report.delete_calls += 1
             try:
                 response = self.sqs.delete_message_batch(QueueUrl=self.settings.queue_url, Entries=entries)
-            except Exception as error:  # they come back after their visibility; the handlers are idempotent
-                self.logger.warning("could not delete messages", extra={"error": describe_error(error)})
-                self._let_go(chunk, FAILED)
+            except Exception as error:  # kept in hand, done: the next heartbeat tries again
+                self.logger.warning("could not delete messages; trying again", extra={"error": describe_error(error)})
+                for item in chunk:
+                    self._move(item, (DELETING,), DONE)
                 continue
             refused = {entry["Id"] for entry in response.get("Failed") or []}
             with self._lock:
@@ -563,25 +622,28 @@ class QueueWorker:
                     "SQS refused to delete messages (their receipt handles had expired): they will come again",
                     extra={"failed": response.get("Failed")},
                 )
-            self._let_go(chunk, DELETED)
+            self._let_go(chunk, DELETED, from_states=(DELETING,))
 
-    def _release(self, items: Sequence[InHand], why: str) -> None:
-        """Give ``items`` back to the queue at once (visibility 0), untried."""
+    def _release(self, items: Sequence[InHand], why: str, states: Sequence[str] = (WAITING,)) -> None:
+        """Give back to the queue at once (visibility 0) those of ``items`` still in one of ``states``."""
         with self._lock:
-            items = [item for item in items if item.state in (WAITING, WORKING)]
+            items = [item for item in items if item.state in states]
             for item in items:
-                item.state = RELEASED  # no thread starts it now
+                item.state = RELEASED  # no thread starts it now, and no later beat extends it
+            self.report.released += len(items)
         if not items:
             return
-        self._change_visibility(items, 0)
-        with self._lock:
-            self.report.released += len(items)
+        with self._visibility:  # after an extension a beat chose before the release, never before it
+            self._change_visibility(items, 0)
         self.logger.info("messages released", extra={"count": len(items), "why": why})
-        self._let_go(items, RELEASED)
+        self._let_go(items, RELEASED, from_states=(RELEASED,))
 
-    def _change_visibility(self, items: Sequence[InHand], seconds: int) -> list[InHand]:
-        """Set the visibility of ``items`` to ``seconds`` from now; returns the ones SQS accepted."""
+    def _change_visibility(self, items: Sequence[InHand], seconds: int) -> tuple[list[InHand], list[InHand], bool]:
+        """Set the visibility of ``items`` to ``seconds`` from now: (accepted, refused by SQS, every call got
+        through)."""
         accepted: list[InHand] = []
+        refused_items: list[InHand] = []
+        through = True
         for start in range(0, len(items), SQS_MAX_BATCH_SIZE):
             chunk = items[start : start + SQS_MAX_BATCH_SIZE]
             entries = [
@@ -592,71 +654,119 @@ class QueueWorker:
                 self.report.visibility_calls += 1
             try:
                 response = self.sqs.change_message_visibility_batch(QueueUrl=self.settings.queue_url, Entries=entries)
-            except Exception as error:  # they become visible when their visibility runs out, as SQS does
+            except Exception as error:
                 self.logger.warning("could not change visibility", extra={"error": describe_error(error)})
+                through = False
                 continue
             refused = {entry["Id"] for entry in response.get("Failed") or []}
             accepted.extend(item for n, item in enumerate(chunk) if str(n) not in refused)
+            refused_items.extend(item for n, item in enumerate(chunk) if str(n) in refused)
             if refused:
                 self.logger.warning("SQS refused a visibility change", extra={"failed": response.get("Failed")})
-        return accepted
+        return accepted, refused_items, through
 
     # -- heartbeat and stop --------------------------------------------------------------------------
 
     def _heartbeat_loop(self) -> None:
-        while not self._stopped.wait(self.settings.heartbeat_seconds):
+        """A beat every ``HEARTBEAT_SECONDS``; after a beat that could not reach SQS, another within a second."""
+        interval = float(self.settings.heartbeat_seconds)
+        next_beat = self._clock() + interval
+        while not self._stopped.wait(max(0.0, next_beat - self._clock())):
+            started = self._clock()
             try:
-                self.beat()
-            except Exception:  # a beat that failed is a beat missed: the next one comes within the visibility
+                through = self.beat()
+            except Exception:
                 self.logger.exception("heartbeat failed")
+                through = False
+            # At a fixed rate (a slow beat does not push the next one back), sooner after one that failed.
+            next_beat = started + (interval if through else min(RETRY_BEAT_SECONDS, interval / 4))
 
-    def beat(self) -> None:
-        """Delete what is done, and extend the messages in hand whose visibility would run out before the next
-        heartbeat, with half an interval to spare (but not past ``MAX_IN_HAND_SECONDS`` from their receive)."""
+    def beat(self) -> bool:
+        """Extend the messages in hand whose visibility would run out before the next beat (with half an interval
+        to spare), up to ``MAX_IN_HAND_SECONDS`` from their receive; then delete what is done.
+
+        Returns whether every extension due got through to SQS.
+        """
         settings = self.settings
+        abandoned: list[InHand] = []
+        with self._visibility:
+            now = self._clock()
+            # The next beat comes in one interval; half an interval more covers a late one. (Not two intervals:
+            # with the heartbeat at half the visibility, that would extend every message at every beat.)
+            horizon = now + settings.heartbeat_seconds * 1.5
+            extend: dict[int, list[InHand]] = {}
+            with self._lock:
+                for item in self._in_hand:
+                    if item.state not in EXTENDED or item.visible_at >= horizon:
+                        continue
+                    left = int(settings.max_in_hand_seconds - (now - item.received_at))
+                    if left >= 1:
+                        extend.setdefault(min(settings.visibility_timeout_seconds, left), []).append(item)
+                    elif item.state in (WAITING, WORKING):  # (a done one is deleted below)
+                        item.state = ABANDONED
+                        abandoned.append(item)
+                self.report.abandoned += len(abandoned)
+            through = True
+            for seconds, items in extend.items():
+                accepted, refused, got_through = self._change_visibility(items, seconds)
+                through = through and got_through
+                with self._lock:
+                    for item in accepted:
+                        item.visible_at = now + seconds
+                    self.report.heartbeat_extensions += len(accepted)
+                    for item in refused:  # its receipt handle is stale: it was given out again
+                        if item.state in (WAITING, WORKING):
+                            item.state = ABANDONED
+                            abandoned.append(item)
+                            self.report.abandoned += 1
+        for item in abandoned:
+            self.logger.warning(
+                "no longer extended (in hand too long, or SQS would not): the queue gives it out again",
+                extra={"message_id": item.record.message_id, "held_seconds": round(now - item.received_at)},
+            )
+        self._let_go(abandoned, ABANDONED, from_states=(ABANDONED,))
         with self._lock:
             done = self._claim_done(self._in_hand)
         self._delete(done)
-        now = self._clock()
-        # The next beat comes in one interval; half an interval more covers a late one. (Not two intervals: with
-        # the heartbeat at half the visibility, that would extend every message at every beat, fresh ones too.)
-        horizon = now + settings.heartbeat_seconds * 1.5
-        with self._lock:
-            due = [item for item in self._in_hand if item.state in IN_HAND and item.visible_at < horizon]
-        extend: list[InHand] = []
-        for item in due:
-            held = now - item.received_at
-            if held + settings.visibility_timeout_seconds > settings.max_in_hand_seconds:
-                with self._lock:
-                    self.report.abandoned += 1
-                self.logger.warning(
-                    "in hand too long: no longer extended, the queue will give it out again",
-                    extra={"message_id": item.record.message_id, "held_seconds": round(held)},
-                )
-                self._let_go([item], RELEASED)
-                continue
-            extend.append(item)
-        if not extend:
-            return
-        accepted = self._change_visibility(extend, settings.visibility_timeout_seconds)
-        with self._lock:
-            for item in accepted:
-                item.visible_at = now + settings.visibility_timeout_seconds
-            self.report.heartbeat_extensions += len(accepted)
+        return through
 
     def _past_deadline(self) -> bool:
         return self._stop_deadline is not None and self._clock() >= self._stop_deadline
 
     def _drain(self) -> None:
-        """Release what was not started; wait for what is being worked on until the deadline; then release
-        what is left and delete what is done."""
+        """Release what was not started; finish (and delete) what is being worked on until the deadline; then
+        release what is still being worked on and delete what is done."""
         with self._lock:
-            waiting = [item for item in self._in_hand if item.state == WAITING]
+            waiting = list(self._in_hand)
         self._release(waiting, "the worker is stopping")
+        while True:
+            with self._lock:
+                done = self._claim_done(self._in_hand)
+                busy = any(item.state in (WORKING, SETTLING, DELETING) for item in self._in_hand)
+                if not done and (not busy or self._past_deadline()):
+                    break
+                if not done:
+                    self._lock.wait(timeout=0.1)
+            self._delete(done)
         with self._lock:
-            while any(item.state == WORKING for item in self._in_hand) and not self._past_deadline():
-                self._lock.wait(timeout=0.2)
-            unfinished = [item for item in self._in_hand if item.state in (WAITING, WORKING)]
+            unfinished = list(self._in_hand)
+        self._release(unfinished, "the worker stopped before it was done", states=(WAITING, WORKING))
+        with self._lock:
             done = self._claim_done(self._in_hand)
         self._delete(done)
-        self._release(unfinished, "the worker stopped before it was done")
+
+
+class _VisibilityInTurn:
+    """The SQS client the failure policy is given: its visibility changes (a backoff) take their turn with the
+    heartbeat's, so an extension chosen before the backoff never lands after it."""
+
+    def __init__(self, client: Any, turn: threading.RLock) -> None:
+        self._client = client
+        self._turn = turn
+
+    def change_message_visibility(self, **parameters: Any) -> Any:
+        with self._turn:
+            return self._client.change_message_visibility(**parameters)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
