@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAGE ?= dev
+# The workers' image (make worker-image): tag it with your registry, as cdk.json's worker_image names it.
+WORKER_IMAGE ?= orders-workers:0.2.0
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := 1
@@ -12,7 +14,7 @@ CDK := node_modules/.bin/cdk
 export LOCALCLOUD_PORT ?= 4599
 export LOCALCLOUD_TIME_SCALE ?= 0.02
 
-.PHONY: help install synth test test-fast soak snapshots lint deploy diagram asyncapi clean bench up down demo
+.PHONY: help install synth test test-fast soak snapshots lint worker-image deploy diagram asyncapi clean bench up down demo
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +66,11 @@ lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app.py event_constructs runtime/event_runtime runtime/event_routing stacks lambdas schemas tools/eventctl/eventctl localcloud bench
+
+worker-image: install  ## build the workers' image from this checkout's wheels (needs Docker): WORKER_IMAGE=<registry>/orders-workers:<tag>
+	rm -rf .make/worker-image && mkdir -p .make/worker-image
+	$(BIN)/pip wheel --quiet --no-deps -w .make/worker-image ./runtime ./lambdas
+	docker build -f Dockerfile.worker -t $(WORKER_IMAGE) .make/worker-image
 
 deploy: install  ## cdk deploy --all to the account in your credentials
 	$(CDK) deploy --all -c stage=$(STAGE) --require-approval broadening

@@ -4,6 +4,7 @@ every path through it, wait until the system is quiet, and report what happened.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -26,6 +27,7 @@ from localcloud.workload import Case, cases, expected_balances
 from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
 from orders_functions.balance_updater.service import BalanceLedger
 from orders_functions.common.outputs import Outputs, StackOutput, read_outputs
+from orders_functions.reconciliation.service import report_key
 
 QUIET_ROUNDS = 3
 
@@ -119,6 +121,8 @@ class Report:
     balances: dict[str, Decimal]
     expected_balances: dict[str, Decimal]
     dead_letters: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: Account -> the reconciliation worker's report of this run (balance against ledger).
+    reconciliations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _function_queues(settings: LocalCloudSettings) -> dict[str, str]:
@@ -195,6 +199,34 @@ def balances(settings: LocalCloudSettings, accounts: list[str]) -> dict[str, Dec
     return {account: balance for account, balance in found.items() if balance is not None}
 
 
+def reconcile(
+    settings: LocalCloudSettings, run_id: str, accounts: list[str], timeout_seconds: float = 120
+) -> dict[str, dict[str, Any]]:
+    """Ask the reconciliation worker (an ECS service's task, run by the local cloud) to check every account,
+    and wait for its report on each of ``accounts``: account -> report."""
+    found = outputs(settings)
+    settings.client("sqs").send_message(
+        QueueUrl=found[StackOutput.RECONCILIATION_QUEUE],
+        MessageBody=json.dumps({"run_id": run_id, "all_accounts": True}),
+    )
+    s3 = settings.client("s3")
+    bucket = found[StackOutput.DATA_LAKE_BUCKET]
+    reports: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout_seconds
+    while len(reports) < len(accounts):
+        for account in accounts:
+            if account not in reports:
+                with contextlib.suppress(s3.exceptions.NoSuchKey):
+                    body = s3.get_object(Bucket=bucket, Key=report_key(run_id, account))["Body"].read()
+                    reports[account] = json.loads(body)
+        if len(reports) < len(accounts):
+            if time.monotonic() > deadline:
+                missing = sorted(set(accounts) - set(reports))
+                raise TimeoutError(f"no reconciliation report after {timeout_seconds:.0f} s for {missing}")
+            time.sleep(0.5)
+    return reports
+
+
 def dead_letters(settings: LocalCloudSettings, limit: int = 2000) -> dict[str, list[dict[str, str]]]:
     """DLQ name -> its messages with the reason each carries (eventctl's peek: the DLQs are left as they were)."""
     aws = Aws(endpoint=settings.endpoint)
@@ -255,6 +287,13 @@ def show(report: Report, console: Console) -> None:
         money.add_row(account, str(report.balances.get(account, "-")), str(expected))
     console.print(money)
 
+    checks = Table(title="reconciliation: balance against ledger (the queue worker's reports)")
+    for column in ("account", "balance", "ledger sum", "transactions", "status"):
+        checks.add_column(column)
+    for account, check in sorted(report.reconciliations.items()):
+        checks.add_row(account, check["balance"], check["ledger_sum"], str(check["ledger_entries"]), check["status"])
+    console.print(checks)
+
     held = Table(title="dead-letter queues: what is held and why")
     for column in ("queue", "reason", "body"):
         held.add_column(column, overflow="fold")
@@ -296,7 +335,10 @@ def main() -> None:
 
         took = wait_until_quiet(settings, on_poll=progress)
     console.print(f"quiet after {took:.1f} s")
-    show(gather(settings, run), console)
+    report = gather(settings, run)
+    with console.status("asking the reconciliation worker to check every account ..."):
+        report.reconciliations = reconcile(settings, f"demo-{run}", sorted(report.balances))
+    show(report, console)
     logs = Path(settings.state_dir) / "logs"
     console.print(
         "\nLook further with the operator CLI, pointed at the local cloud:\n"

@@ -44,6 +44,17 @@ class StageConfig:
     #: Names (patterns) of the operators' roles: they may write to every entry point (a DLQ redrive sends as
     #: the principal that started it; a message republished by hand).
     operators: tuple[str, ...] = ()
+    #: The workers' container image, ``<ECR repository in the deploying account>:<tag>`` (built by
+    #: ``make worker-image`` from this checkout's wheels; see Dockerfile.worker).
+    worker_image: str = "orders-workers:0.2.0"
+
+    @property
+    def worker_image_repository(self) -> str:
+        return self.worker_image.rsplit(":", 1)[0]
+
+    @property
+    def worker_image_tag(self) -> str:
+        return self.worker_image.rsplit(":", 1)[1]
 
     def role_arns(self, names: tuple[str, ...]) -> list[str]:
         """The ARNs of the roles ``names`` in the deploying account (patterns stay patterns)."""
@@ -55,6 +66,10 @@ class StageConfig:
 
 
 _ROLE_NAME = re.compile(r"[\w+=,.@*-]{1,64}")
+#: An ECR repository name and an image tag (ECR's rules), ``repository:tag``.
+_WORKER_IMAGE = re.compile(
+    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+)
 _REMOVAL_POLICIES = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
 _LOG_RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -86,6 +101,11 @@ def load_stage_config(scope: Construct, *, queue_names: Sequence[str]) -> StageC
         names = raw.get(key, [])
         if not isinstance(names, list) or not all(isinstance(n, str) and _ROLE_NAME.fullmatch(n) for n in names):
             problems.append(f"{key} must be a list of IAM role names (letters, digits, +=,.@_- and * for any run)")
+    if not (isinstance(raw.get("worker_image"), str) and _WORKER_IMAGE.fullmatch(raw["worker_image"])):
+        problems.append(
+            f"worker_image is {json.dumps(raw.get('worker_image'))}; use '<ECR repository>:<tag>' "
+            "(an image in the deploying account's ECR, e.g. orders-workers:0.2.0)"
+        )
     problems += _whole_numbers_problems(raw, "alarms", ALARM_KEYS, lowest=1)
     lowest, highest = MAX_RECEIVE_COUNT_RANGE
     problems += _whole_numbers_problems(
@@ -106,6 +126,7 @@ def load_stage_config(scope: Construct, *, queue_names: Sequence[str]) -> StageC
         max_receive_count=MappingProxyType(dict(raw["max_receive_count"])),
         order_producers=tuple(raw.get("order_producers", [])),
         operators=tuple(raw.get("operators", [])),
+        worker_image=raw["worker_image"],
     )
 
 

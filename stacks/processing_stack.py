@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from event_constructs import EventQueue, EventRouter, FanOutTopic, QueueConsumer, Subscriber, backstop_receive_count
+from event_constructs import (
+    EventQueue,
+    EventRouter,
+    FanOutTopic,
+    QueueConsumer,
+    QueueWorkerService,
+    Subscriber,
+    backstop_receive_count,
+)
 from orders_functions.analytics.service import PREFIX as DATA_LAKE_PREFIX
 from orders_functions.analytics.settings import AnalyticsSettings
 from orders_functions.balance_updater.settings import BalanceUpdaterSettings
@@ -16,6 +26,8 @@ from orders_functions.common.outputs import StackOutput
 from orders_functions.notification.settings import NotificationSettings
 from orders_functions.order_processor.settings import OrderProcessorSettings
 from orders_functions.payment.settings import PaymentSettings
+from orders_functions.reconciliation.service import PREFIX as RECONCILIATION_PREFIX
+from orders_functions.reconciliation.settings import ReconciliationSettings
 from stacks.assets import functions_code
 from stacks.config import StageConfig
 from stacks.data_stack import OrdersDataStack
@@ -27,6 +39,9 @@ ORDER_EVENTS_TOPIC_NAME = "order-events"
 PAYMENT_QUEUE_NAME = "payment-processing"
 NOTIFICATION_QUEUE_NAME = "notification-service"
 ANALYTICS_QUEUE_NAME = "analytics-ingestion"
+RECONCILIATION_QUEUE_NAME = "balance-reconciliation"
+#: The reconciliation worker's command in its image (Dockerfile.worker); the local cloud runs it as a process.
+RECONCILIATION_COMMAND = ("python", "-m", "orders_functions.reconciliation.worker")
 #: The queues this stack makes, by the names cdk.json's ``max_receive_count`` gives each its redrive limit.
 QUEUE_NAMES = (
     ORDER_QUEUE_NAME,
@@ -34,6 +49,7 @@ QUEUE_NAMES = (
     PAYMENT_QUEUE_NAME,
     NOTIFICATION_QUEUE_NAME,
     ANALYTICS_QUEUE_NAME,
+    RECONCILIATION_QUEUE_NAME,
 )
 #: Real attempts at a message before its consumer dead-letters it with the last error: with backoff of
 #: 10 s, 20 s ... 640 s between them, the last attempt comes about 21 minutes after the first.
@@ -78,7 +94,8 @@ def order_event_subscribers(stage: StageConfig) -> tuple[Subscriber, ...]:
 
 
 class OrderProcessingStack(Stack):
-    """``order-processing`` (standard) -> order_processor; ``balance-updates.fifo`` -> balance_updater."""
+    """``order-processing`` (standard) -> order_processor; ``balance-updates.fifo`` -> balance_updater;
+    the order-events fan-out and its consumers; ``balance-reconciliation`` -> the reconciliation worker (ECS)."""
 
     def __init__(
         self,
@@ -183,7 +200,14 @@ class OrderProcessingStack(Stack):
         )
 
         self._event_consumers(stage, data, consumer_options)
-        declare_outputs(self, {StackOutput.ORDER_QUEUE: self.order_queue.queue_url})
+        self._reconciliation(stage, data, queue_options)
+        declare_outputs(
+            self,
+            {
+                StackOutput.ORDER_QUEUE: self.order_queue.queue_url,
+                StackOutput.RECONCILIATION_QUEUE: self.reconciliation_queue.queue_url,
+            },
+        )
 
     def _event_consumers(self, stage: StageConfig, data: OrdersDataStack, consumer_options: dict[str, Any]) -> None:
         queues = self.order_events.queues
@@ -238,6 +262,56 @@ class OrderProcessingStack(Stack):
                 f"{data.data_lake_arn(as_cdk_nag_renders_it=True)}/{DATA_LAKE_PREFIX}/*]",
                 reason="The analytics-ingestion consumer writes one object per batch under events/ of the data "
                 "lake, with keys made at run time (date partition + batch hash): the prefix is the narrowest "
+                "resource, and the only action is s3:PutObject",
+            )
+        )
+
+    def _reconciliation(self, stage: StageConfig, data: OrdersDataStack, queue_options: dict[str, Any]) -> None:
+        """Balance against ledger, per account, by a long-running worker (docs/decisions/006-queue-worker.md)."""
+        self.reconciliation_queue = EventQueue(
+            self,
+            "BalanceReconciliationQueue",
+            queue_name=RECONCILIATION_QUEUE_NAME,
+            visibility_timeout=Duration.seconds(120),
+            max_receive_count=stage.max_receive_count[RECONCILIATION_QUEUE_NAME],
+            **queue_options,
+        )
+        images = ecr.Repository.from_repository_name(self, "WorkerImages", stage.worker_image_repository)
+        self.reconciliation = QueueWorkerService(
+            self,
+            "BalanceReconciliation",
+            queue=self.reconciliation_queue,
+            image=ecs.ContainerImage.from_ecr_repository(images, stage.worker_image_tag),
+            command=list(RECONCILIATION_COMMAND),
+            environment=ReconciliationSettings(
+                balances_table=data.balances_table.table_name,
+                reports_bucket=data.data_lake_bucket.bucket_name,
+            ).to_environment(),
+            # A check reads one account's partition: about a second, most of it waiting on DynamoDB.
+            concurrency=4,
+            batch_size=10,
+            max_task_count=2,
+            time_per_message=Duration.seconds(1),
+            attempts_table=data.attempts_table,
+            max_attempts=MAX_ATTEMPTS,
+            log_retention=stage.log_retention,
+            removal_policy=stage.removal_policy,
+        )
+        worker = self.reconciliation.grantee
+        data.balances_table.grant(worker, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:Scan")
+        # A request for every account becomes a request per account, on this same queue.
+        self.reconciliation_queue.grant_send_messages(worker)
+        self.reconciliation_queue.accept_writes_only_from(*stage.role_arns(stage.operators))
+        reports = f"{data.data_lake_arn()}/{RECONCILIATION_PREFIX}/*"
+        self.reconciliation.task_role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[reports])
+        )
+        Validations.of(self.reconciliation.task_role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::"
+                f"{data.data_lake_arn(as_cdk_nag_renders_it=True)}/{RECONCILIATION_PREFIX}/*]",
+                reason="The BalanceReconciliation worker writes one report per account per run under reconciliations/ "
+                "of the data lake, with keys made at run time (run id + account id): the prefix is the narrowest "
                 "resource, and the only action is s3:PutObject",
             )
         )

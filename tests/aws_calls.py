@@ -1,7 +1,9 @@
 """Which AWS calls each Lambda handler makes, recorded while the handler tests run.
 
 Every botocore call made with a Lambda handler on the Python stack is recorded against that
-handler (``<module>.<function>``, as a function's ``Handler`` names it), as the IAM actions the
+handler (``<module>.<function>``, as a function's ``Handler`` names it), and every call made by an
+``event_runtime.QueueWorker`` whose records go to one of the app's workers against that worker
+(``orders_functions.<worker>.worker``, the module its container runs), as the IAM actions the
 call needs: the operation's own action, and for some operations the actions AWS checks instead
 (a DynamoDB transaction needs the action of each of its items; an SQS batch, the single action).
 :mod:`tests.app.test_least_privilege` compares them with each function's synthesized policy.
@@ -35,6 +37,8 @@ from botocore.client import BaseClient
 #: recording is made of. They share one pytest-xdist worker with the test that judges the recording
 #: (``tests/conftest.py``), and that test runs them in a subprocess when its session did not.
 HANDLER_TESTS = ("tests/orders_functions/", "tests/app/test_high_value_order_flow_runs.py")
+#: The long-running workers' packages (``orders_functions.<worker>``, whose ``worker`` module a container runs).
+WORKER_PACKAGES = ("orders_functions.reconciliation",)
 
 #: The functions' packages (``orders_functions.<function>``; ``common`` is no function).
 HANDLER_PACKAGES = tuple(
@@ -97,8 +101,21 @@ def _handlers_on_stack() -> list[str]:
             return []
         if module.endswith(".handler") and module.removesuffix(".handler") in HANDLER_PACKAGES:
             found.append(f"{module}.{frame.f_code.co_name}")
+        if module == "event_runtime.worker" and (worker := _app_worker(frame.f_locals.get("self"))):
+            found.append(worker)
         frame = frame.f_back  # type: ignore[assignment]
     return found
+
+
+def _app_worker(worker: Any) -> str | None:
+    """``orders_functions.<worker>.worker`` for a QueueWorker whose handler is the app's worker's code; else None."""
+    process = getattr(worker, "process", None) or getattr(worker, "process_batch", None)
+    if process is None:
+        return None
+    owner = getattr(process, "__self__", None)
+    module = type(owner).__module__ if owner is not None else getattr(process, "__module__", "")
+    package = module.rsplit(".", 1)[0]
+    return f"{package}.worker" if package in WORKER_PACKAGES else None
 
 
 @contextmanager

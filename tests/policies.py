@@ -17,7 +17,8 @@ The local cloud evaluates no IAM or resource policies, so these checks are made 
 
 What it does not model, and where it refuses rather than guess: permissions boundaries, service
 control and session policies, grants, VPC endpoint policies, ``NotPrincipal``, managed policies
-attached to roles (it fails on one: the app attaches none), condition operators other than the String,
+attached to roles other than :data:`KNOWN_MANAGED_POLICIES` (CDK's custom resource providers use one),
+condition operators other than the String,
 Arn, Bool and Null families (with ``IfExists``; it fails on any other), multi-valued context keys
 (``ForAnyValue``/``ForAllValues``), and policy variables (``${aws:username}``). Service principals are
 written ``service.amazonaws.com``, and the regional form a key policy may name for CloudWatch Logs
@@ -355,6 +356,21 @@ class Deployment:
         elif kind == "AWS::Logs::LogGroup":
             ref = name
             attributes = {"Arn": service_arn.format(service="logs", rest=f"log-group:{name}:*")}
+        elif kind == "AWS::EC2::VPC":
+            ref = f"vpc-{logical_id.lower()}"
+            attributes = {"DefaultSecurityGroup": f"sg-default-{logical_id.lower()}", "CidrBlock": "10.0.0.0/16"}
+        elif kind == "AWS::EC2::SecurityGroup":
+            ref = f"sg-{logical_id.lower()}"
+            attributes = {"GroupId": ref}
+        elif kind == "AWS::ECS::Cluster":
+            ref = name
+            attributes = {"Arn": service_arn.format(service="ecs", rest=f"cluster/{name}")}
+        elif kind == "AWS::ECS::Service":
+            ref = service_arn.format(service="ecs", rest=f"service/{name}")
+            attributes = {"Name": name, "ServiceArn": ref}
+        elif kind == "AWS::ECS::TaskDefinition":
+            ref = service_arn.format(service="ecs", rest=f"task-definition/{name}:1")
+            attributes = {"TaskDefinitionArn": ref}
         elif kind == "AWS::EventSchemas::Registry":
             ref = service_arn.format(service="schemas", rest=f"registry/{name}")
             attributes = {"RegistryArn": ref, "RegistryName": name}
@@ -407,6 +423,8 @@ class Deployment:
         if function == "Fn::FindInMap":
             mapping, first, second = (self.resolve(stack, part) for part in argument)
             return self.templates[stack]["Mappings"][mapping][first][second]
+        if function == "Fn::GetAZs":  # (the region's zones, as a VPC spread over them asks)
+            return [f"{REGION}{zone}" for zone in "abc"]
         if function == "Fn::ImportValue":
             return self.exports[self.resolve(stack, argument)]
         if function == "Fn::Sub":
@@ -510,9 +528,8 @@ class Deployment:
         found: dict[str, list[dict[str, Any]]] = {}
         for role in self.of_type("AWS::IAM::Role"):
             properties = self.resolve(role.stack, role.properties)
-            if properties.get("ManagedPolicyArns"):
-                raise UnsupportedPolicyError(f"managed policies on {role.logical_id}")
-            found[role.arn] = [p["PolicyDocument"] for p in properties.get("Policies") or []]
+            managed = [_managed_policy(str(arn), role.logical_id) for arn in properties.get("ManagedPolicyArns") or []]
+            found[role.arn] = [*managed, *(p["PolicyDocument"] for p in properties.get("Policies") or [])]
         for policy in self.of_type("AWS::IAM::Policy"):
             properties = self.resolve(policy.stack, policy.properties)
             for role_name in properties.get("Roles") or []:
@@ -553,3 +570,27 @@ def describe(request: Request) -> str:
 
 def glob(pattern: str, names: list[str]) -> list[str]:
     return fnmatch.filter(names, pattern)
+
+
+#: The AWS managed policies a role of the app may have (CDK's own custom resource providers use them), as
+#: AWS publishes them; any other managed policy is refused (UnsupportedPolicyError).
+#: https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html
+KNOWN_MANAGED_POLICIES: dict[str, dict[str, Any]] = {
+    "service-role/AWSLambdaBasicExecutionRole": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            }
+        ],
+    },
+}
+
+
+def _managed_policy(arn: str, role: str) -> dict[str, Any]:
+    name = arn.split(":policy/", 1)[-1]
+    if name not in KNOWN_MANAGED_POLICIES:
+        raise UnsupportedPolicyError(f"managed policy {arn} on {role}")
+    return KNOWN_MANAGED_POLICIES[name]

@@ -35,7 +35,20 @@ def functions(app: SynthesizedApp) -> dict[str, dict[str, Any]]:
     found = {}
     for stack in app.templates:
         for resource in app.resources(stack, "AWS::Lambda::Function").values():
-            found[resource["Properties"]["Handler"]] = resource["Properties"]
+            if resource["Properties"]["Handler"].startswith("orders_functions."):  # (not CDK's own providers)
+                found[resource["Properties"]["Handler"]] = resource["Properties"]
+    return found
+
+
+def worker_containers(app: SynthesizedApp) -> dict[str, dict[str, Any]]:
+    """The worker's package (``orders_functions.<worker>``) -> its container's definition, across every stack."""
+    found = {}
+    for stack in app.templates:
+        for resource in app.resources(stack, "AWS::ECS::TaskDefinition").values():
+            for container in resource["Properties"]["ContainerDefinitions"]:
+                command = container["Command"]
+                assert command[:2] == ["python", "-m"] and command[2].endswith(".worker"), command
+                found[command[2].removesuffix(".worker")] = container
     return found
 
 
@@ -57,6 +70,21 @@ def test_each_function_is_given_exactly_what_its_settings_read(
         assert set(environment) == expected, handler
         for settings in reads:
             settings.from_environment(environment)  # raises, naming the problem, when a value is malformed
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_each_worker_is_given_exactly_what_its_settings_read(
+    stage: str, dev_app: SynthesizedApp, prod_app: SynthesizedApp
+) -> None:
+    app = {"dev": dev_app, "prod": prod_app}[stage]
+    found = worker_containers(app)
+    assert set(found) == {"orders_functions.reconciliation"}
+    for package, container in found.items():
+        environment = {v["Name"]: as_text(v["Value"]) for v in container["Environment"]}
+        reads = importlib.import_module(f"{package}.settings").SETTINGS
+        assert set(environment) == {name for settings in reads for name in settings.variables().values()}, package
+        for settings in reads:
+            settings.from_environment(environment)
 
 
 def test_a_handler_with_a_variable_missing_fails_at_its_first_use_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

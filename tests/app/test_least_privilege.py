@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws_calls import HANDLER_TESTS, CallRecorder
+from tests.aws_calls import HANDLER_TESTS, WORKER_PACKAGES, CallRecorder
 from tests.cdk_app import REPO_ROOT, SynthesizedApp
-from tests.policies import Deployment
+from tests.policies import Deployment, Role
 
 pytestmark = pytest.mark.after_the_handler_tests
 
@@ -85,7 +85,10 @@ def recorded_calls(recorder: CallRecorder, session: pytest.Session, tmp_path: Pa
 
 
 def role_actions(deployment: Deployment, handler: str) -> set[str]:
-    role = deployment.role_of_function(handler)
+    return actions_of_role(deployment, deployment.role_of_function(handler))
+
+
+def actions_of_role(deployment: Deployment, role: Role) -> set[str]:
     actions: set[str] = set()
     for document in deployment.identity_policies[role.arn]:
         for statement in document["Statement"]:
@@ -104,6 +107,9 @@ def handlers(deployment: Deployment) -> dict[str, bool]:
     return {
         f.properties["Handler"]: f.name in mapped or f.ref in mapped
         for f in deployment.of_type("AWS::Lambda::Function")
+        # The app's own (CDK's custom resource providers, such as the one that empties a VPC's default security
+        # group, are CDK's code: their roles are CDK's minimum).
+        if str(f.properties.get("Handler", "")).startswith("orders_functions.")
     }
 
 
@@ -122,6 +128,45 @@ def test_each_function_may_do_exactly_what_its_handler_calls(
         needed = called | set(PLATFORM) | (set(EVENT_SOURCE) if has_event_source else set()) | set(ON_BEHALF)
         for action in sorted(allowed - needed - set(EXTRA_WITH_REASON.get(handler, {}))):
             problems.append(f"{handler}'s role allows {action}, which it never calls: remove it, or say why")
+    assert problems == [], "\n".join(problems)
+
+
+#: Actions a worker's task role has that its tests never call, each with the reason it is there anyway.
+WORKER_EXTRA_WITH_REASON: Mapping[str, Mapping[str, str]] = {
+    "orders_functions.reconciliation.worker": {
+        "sqs:ChangeMessageVisibility": "the heartbeat extends a slow check, and the failure policy backs off with it",
+        "dynamodb:UpdateItem": "the failure policy counts a retried message's attempts in the attempts table",
+    },
+}
+
+
+def task_role(deployment: Deployment, worker: str) -> Role:
+    """The task role of the ECS task definition whose container runs ``python -m <worker>``."""
+    found = [
+        Role(deployment.resolve(d.stack, d.properties["TaskRoleArn"]))
+        for d in deployment.of_type("AWS::ECS::TaskDefinition")
+        if any(c["Command"] == ["python", "-m", worker] for c in d.properties["ContainerDefinitions"])
+    ]
+    assert len(found) == 1, worker
+    return found[0]
+
+
+def test_each_worker_may_do_exactly_what_its_code_calls(
+    dev_app: SynthesizedApp, aws_calls: CallRecorder, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same judgement for the long-running workers' task roles (the queue worker's calls included)."""
+    deployment = Deployment(dev_app.templates)
+    calls = recorded_calls(aws_calls, request.session, tmp_path)
+    problems = []
+    for worker in WORKER_PACKAGES:
+        entry = f"{worker}.worker"
+        allowed = actions_of_role(deployment, task_role(deployment, entry))
+        called = calls.get(entry, set())
+        assert called, f"no call of {entry} was recorded: do its tests run a QueueWorker with its code?"
+        for action in sorted(called - allowed):
+            problems.append(f"{entry} calls {action}, which its task role does not allow: AWS would deny it")
+        for action in sorted(allowed - called - set(ON_BEHALF) - set(WORKER_EXTRA_WITH_REASON.get(entry, {}))):
+            problems.append(f"{entry}'s task role allows {action}, which it never calls: remove it, or say why")
     assert problems == [], "\n".join(problems)
 
 

@@ -52,7 +52,14 @@ SERVICES = [
     Service("lambda.amazonaws.com"),
     Service("states.amazonaws.com"),
     Service("sqs.amazonaws.com"),
+    Service("ecs-tasks.amazonaws.com"),
+    Service("vpc-flow-logs.amazonaws.com"),
 ]
+#: The resource on whose behalf each service assumes a role (``aws:SourceArn``), where a trust policy asks.
+SOURCE_OF_SERVICE = {
+    "states.amazonaws.com": f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:x",
+    "ecs-tasks.amazonaws.com": f"arn:{PARTITION}:ecs:{REGION}:{ACCOUNT}:task/workers/0123456789abcdef",
+}
 OPERATOR = Role(f"arn:{PARTITION}:iam::{ACCOUNT}:role/orders-dev-operator")
 ORDER_PRODUCER = Role(f"arn:{PARTITION}:iam::{ACCOUNT}:role/orders-dev-order-producer")
 SOMEONE_ELSE = Role(f"arn:{PARTITION}:iam::{ACCOUNT}:role/someone-else-with-admin-rights")
@@ -329,6 +336,9 @@ def test_each_role_is_assumed_only_by_the_service_that_runs_it(deployment: Deplo
         **{role.arn: "lambda.amazonaws.com" for role in assumed_by(deployment, "lambda.amazonaws.com")},
         **{role.arn: "events.amazonaws.com" for role in assumed_by(deployment, "events.amazonaws.com")},
         **{role.arn: "states.amazonaws.com" for role in assumed_by(deployment, "states.amazonaws.com")},
+        # The workers' tasks (task and execution roles) and their network's flow log.
+        **{role.arn: "ecs-tasks.amazonaws.com" for role in assumed_by(deployment, "ecs-tasks.amazonaws.com")},
+        **{role.arn: "vpc-flow-logs.amazonaws.com" for role in assumed_by(deployment, "vpc-flow-logs.amazonaws.com")},
     }
     assert set(expected) == {role.arn for role in deployment.roles.values()}
     wrong = []
@@ -337,7 +347,7 @@ def test_each_role_is_assumed_only_by_the_service_that_runs_it(deployment: Deplo
         for service in SERVICES:
             context = {
                 "aws:SourceAccount": ACCOUNT,
-                "aws:SourceArn": f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:stateMachine:x",
+                "aws:SourceArn": SOURCE_OF_SERVICE.get(service.name, SOURCE_OF_SERVICE["states.amazonaws.com"]),
             }
             allowed = evaluate(trust, Request(service, "sts:AssumeRole", role.arn, context)) == "allow"
             if allowed != (service.name == expected[role.arn]):

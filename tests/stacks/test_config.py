@@ -24,7 +24,7 @@ ACCEPTED_ALARM_KEYS = (
 )
 ACCEPTED_QUEUES = (
     "order-processing, balance-updates.fifo, payment-processing, notification-service, analytics-ingestion, "
-    "order-flow-compensation-failures"
+    "balance-reconciliation, order-flow-compensation-failures"
 )
 
 
@@ -140,6 +140,7 @@ def test_the_redrive_limits_are_those_the_queues_had_before_they_were_stage_sett
             "payment-processing": backstop,
             "notification-service": backstop,
             "analytics-ingestion": backstop,
+            "balance-reconciliation": backstop,
             "order-flow-compensation-failures": library_default,
         }
 
@@ -189,3 +190,17 @@ def test_a_consumer_queues_limit_below_the_backstop_fails_synth_naming_the_queue
         InvalidPropsError, match=r"queue payment-processing has max_receive_count 5; .* at least .* = 16"
     ):
         build_orders_app(cdk.App(context=edited_context("dev", too_low)))
+
+
+@pytest.mark.parametrize("image", [None, "orders-workers", "Orders-Workers:1.0", "orders-workers:", 7])
+def test_a_worker_image_that_is_not_an_ecr_repository_and_tag_is_refused(image: object) -> None:
+    def change(raw: dict[str, Any]) -> None:
+        raw["worker_image"] = image
+
+    with pytest.raises(ValueError, match=r"worker_image is .*; use '<ECR repository>:<tag>'"):
+        load("dev", change)
+
+
+def test_the_worker_image_names_its_repository_and_tag() -> None:
+    stage = load("dev")
+    assert (stage.worker_image_repository, stage.worker_image_tag) == ("orders-workers", "0.2.0")

@@ -48,6 +48,7 @@ class StackOutput(StrEnum):
     DATA_LAKE_BUCKET = "DataLakeBucketName"
     HIGH_VALUE_ORDER_FLOW = "HighValueOrderFlowArn"
     ORDER_QUEUE = "OrderQueueUrl"
+    RECONCILIATION_QUEUE = "ReconciliationQueueUrl"
 
     @property
     def description(self) -> str:
@@ -63,6 +64,7 @@ _DESCRIPTIONS = {
     StackOutput.DATA_LAKE_BUCKET: "The data lake bucket's name: each order event once, under events/",
     StackOutput.HIGH_VALUE_ORDER_FLOW: "The high-value order flow's state machine ARN",
     StackOutput.ORDER_QUEUE: "The URL of order-processing, the queue orders enter by",
+    StackOutput.RECONCILIATION_QUEUE: "The URL of balance-reconciliation: ask for a check of one account or all",
 }
 
 

@@ -75,7 +75,9 @@ class Reconciliation:
 
 
 def report_key(run_id: str, account_id: str) -> str:
-    """>>> report_key("2026-12-02", "acct-1")
+    """Where the report of ``account_id`` in run ``run_id`` goes: the same key on every delivery of the request.
+
+    >>> report_key("2026-12-02", "acct-1")
     'reconciliations/run=2026-12-02/acct-1.json'
     """
     return f"{PREFIX}/run={run_id}/{account_id}.json"

@@ -6,14 +6,18 @@ import json
 
 import pytest
 
+from event_runtime.attempts import MESSAGE_KEY_ATTRIBUTE
 from event_runtime.environment import WorkerSettings
 from orders_functions.reconciliation import worker
 from orders_functions.reconciliation.service import report_key
 from orders_functions.reconciliation.settings import ReconciliationSettings
+from tests.orders_functions.conftest import create_table
 from tests.orders_functions.reconciliation.conftest import BALANCES, REPORTS, Books
 
 
 def test_the_worker_checks_every_account_a_run_asks_for(books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the stack configures it (tests/app/test_least_privilege.py judges its task role by these calls)."""
+    create_table("attempts", [(MESSAGE_KEY_ATTRIBUTE, "HASH")])
     environment = {
         **ReconciliationSettings(balances_table=BALANCES, reports_bucket=REPORTS).to_environment(),
         **WorkerSettings(
@@ -27,6 +31,7 @@ def test_the_worker_checks_every_account_a_run_asks_for(books: Books, monkeypatc
             drain_seconds=2,
             concurrency=4,
             batch_size=10,
+            attempts_table="attempts",
         ).to_environment(),
     }
     for name, value in environment.items():
