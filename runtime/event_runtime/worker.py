@@ -96,7 +96,8 @@ WAITING, WORKING, SETTLING, DONE, DELETING = "waiting", "working", "settling", "
 DELETED, FAILED, RELEASED, ABANDONED = "deleted", "failed", "released", "abandoned"
 #: In hand: the worker owns the message's visibility.
 IN_HAND = (WAITING, WORKING, SETTLING, DONE, DELETING)
-#: What the heartbeat extends (not a message whose failure is being settled: the policy sets its visibility).
+#: What the heartbeat extends, when due: a message waiting, worked on, or done with and not yet deleted (a delete
+#: can be slow); not one whose failure the policy is settling (the policy sets its visibility).
 EXTENDED = (WAITING, WORKING, DONE, DELETING)
 SUCCEEDED, DEAD_LETTERED = "succeeded", "dead-lettered"
 
@@ -689,6 +690,8 @@ class QueueWorker:
         """
         settings = self.settings
         abandoned: list[InHand] = []
+        with self._lock:  # deleted after the extensions: a slow delete must not hold them up
+            done = self._claim_done(self._in_hand)
         with self._visibility:
             now = self._clock()
             # The next beat comes in one interval; half an interval more covers a late one. (Not two intervals:
@@ -702,7 +705,7 @@ class QueueWorker:
                     left = int(settings.max_in_hand_seconds - (now - item.received_at))
                     if left >= 1:
                         extend.setdefault(min(settings.visibility_timeout_seconds, left), []).append(item)
-                    elif item.state in (WAITING, WORKING):  # (a done one is deleted below)
+                    elif item.state in (WAITING, WORKING):  # (one done with is deleted below)
                         item.state = ABANDONED
                         abandoned.append(item)
                 self.report.abandoned += len(abandoned)
@@ -725,8 +728,6 @@ class QueueWorker:
                 extra={"message_id": item.record.message_id, "held_seconds": round(now - item.received_at)},
             )
         self._let_go(abandoned, ABANDONED, from_states=(ABANDONED,))
-        with self._lock:
-            done = self._claim_done(self._in_hand)
         self._delete(done)
         return through
 
