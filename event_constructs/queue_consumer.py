@@ -55,6 +55,31 @@ def backstop_receive_count(max_attempts: int, batch_size: int, fifo: bool) -> in
     return BACKSTOP_MARGIN * max_attempts * (batch_size if fifo else 1)
 
 
+def check_attempts(
+    problems: PropsProblems, queue: QueueWithDeadLetterQueue, max_attempts: int, batch_size: int, *, counted: bool
+) -> None:
+    """Whether ``max_attempts`` fits the queue's maxReceiveCount: a backstop well above it when attempts are
+    ``counted`` apart from receives (an attempts table), else no more receives than SQS allows."""
+    problems.check(max_attempts >= 1, f"max_attempts is {max_attempts}; use 1 or more")
+    if counted:
+        backstop = backstop_receive_count(max_attempts, batch_size, queue.fifo)
+        problems.check(
+            queue.max_receive_count >= backstop,
+            f"queue {queue.queue_name} has max_receive_count {queue.max_receive_count}; with attempts counted "
+            f"apart from receives it must be a backstop of at least {BACKSTOP_MARGIN} x max_attempts "
+            f"({max_attempts})"
+            + (f" x batch_size ({batch_size})" if queue.fifo else "")
+            + f" = {backstop}, or SQS dead-letters messages that were received but not tried, without a "
+            "reason: raise the queue's max_receive_count or lower max_attempts",
+        )
+    else:
+        problems.check(
+            max_attempts <= queue.max_receive_count,
+            f"max_attempts is {max_attempts} but queue {queue.queue_name} moves a message to its DLQ "
+            f"after {queue.max_receive_count} receives: lower max_attempts or give an attempts_table",
+        )
+
+
 MAX_BATCH_SIZE_WITHOUT_WINDOW = 10
 MAX_BATCH_SIZE_WITH_WINDOW = 10_000
 MAX_BATCHING_WINDOW = Duration.minutes(5)
@@ -276,24 +301,7 @@ class QueueConsumer(Construct):
             f"at least {MIN_MAX_RECEIVE_COUNT} so throttled or retried batches are not dead-lettered early: "
             "raise the queue's max_receive_count",
         )
-        problems.check(self.max_attempts >= 1, f"max_attempts is {self.max_attempts}; use 1 or more")
-        if self.attempts_table is not None:
-            backstop = backstop_receive_count(self.max_attempts, batch_size, queue.fifo)
-            problems.check(
-                queue.max_receive_count >= backstop,
-                f"queue {queue.queue_name} has max_receive_count {queue.max_receive_count}; with attempts counted "
-                f"apart from receives it must be a backstop of at least {BACKSTOP_MARGIN} x max_attempts "
-                f"({self.max_attempts})"
-                + (f" x batch_size ({batch_size})" if queue.fifo else "")
-                + f" = {backstop}, or SQS dead-letters records that were received but not tried, without a "
-                "reason: raise the queue's max_receive_count or lower max_attempts",
-            )
-        else:
-            problems.check(
-                self.max_attempts <= queue.max_receive_count,
-                f"max_attempts is {self.max_attempts} but queue {queue.queue_name} moves a message to its DLQ "
-                f"after {queue.max_receive_count} receives: lower max_attempts or give an attempts_table",
-            )
+        check_attempts(problems, queue, self.max_attempts, batch_size, counted=self.attempts_table is not None)
         if queue.fifo:
             problems.check(
                 max_batching_window is None,

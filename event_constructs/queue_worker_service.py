@@ -65,7 +65,7 @@ from event_constructs._validation import PropsProblems
 from event_constructs.cfn_hygiene import drop_implied_dependency
 from event_constructs.defaults import CONSUMER, EVERY_CONSTRUCT, WORKER
 from event_constructs.event_queue import QueueWithDeadLetterQueue
-from event_constructs.queue_consumer import BACKSTOP_MARGIN, backstop_receive_count
+from event_constructs.queue_consumer import check_attempts
 from event_runtime.environment import SQS_MAX_BATCH_SIZE, WorkerSettings, worker_settings_problems
 
 #: Fargate's largest stop timeout: SIGKILL comes at most this long after SIGTERM.
@@ -497,25 +497,7 @@ class QueueWorkerService(Construct):
         return float(f"{latency * max(concurrency, 1) / per_message:.4g}")
 
     def _check_attempts(self, problems: PropsProblems, batch_size: int) -> None:
-        queue = self.queue
-        problems.check(self.max_attempts >= 1, f"max_attempts is {self.max_attempts}; use 1 or more")
-        if self.attempts_table is not None:
-            backstop = backstop_receive_count(self.max_attempts, batch_size, queue.fifo)
-            problems.check(
-                queue.max_receive_count >= backstop,
-                f"queue {queue.queue_name} has max_receive_count {queue.max_receive_count}; with attempts counted "
-                f"apart from receives it must be a backstop of at least {BACKSTOP_MARGIN} x max_attempts "
-                f"({self.max_attempts})"
-                + (f" x batch_size ({batch_size})" if queue.fifo else "")
-                + f" = {backstop}, or SQS dead-letters messages that were received but not tried, without a "
-                "reason: raise the queue's max_receive_count or lower max_attempts",
-            )
-        else:
-            problems.check(
-                self.max_attempts <= queue.max_receive_count,
-                f"max_attempts is {self.max_attempts} but queue {queue.queue_name} moves a message to its DLQ "
-                f"after {queue.max_receive_count} receives: lower max_attempts or give an attempts_table",
-            )
+        check_attempts(problems, self.queue, self.max_attempts, batch_size, counted=self.attempts_table is not None)
 
     def _check_network(
         self,

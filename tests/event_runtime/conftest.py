@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from event_runtime.attempts import MESSAGE_KEY_ATTRIBUTE
 from event_runtime.environment import ConsumerSettings
+from localcloud.compat import installed, sqs_fifo_redelivery_order
 from tests.orders_functions.sqs_harness import QueueHarness
 
 ATTEMPTS_TABLE = "attempts"
@@ -21,6 +22,13 @@ ATTEMPTS_TABLE = "attempts"
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def sqs() -> Iterator[Any]:
+    """moto's SQS, handing a FIFO group's messages out again in order, as SQS does (QueueWorker's tests)."""
+    with mock_aws(), installed(sqs_fifo_redelivery_order):
+        yield boto3.client("sqs")
 
 
 def queue_pair(name: str = "jobs", *, fifo: bool = False) -> QueueHarness:

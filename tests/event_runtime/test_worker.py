@@ -14,73 +14,23 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from moto import mock_aws
 
 from event_runtime import PoisonMessageError, QueueWorker, TransientError, WorkerSettings
 from event_runtime import failures as failures_module
 from event_runtime.settings import SettingsError
 from event_runtime.worker import correlation_id, record_from_message
-from localcloud.compat import installed, sqs_fifo_redelivery_order
-
-
-@pytest.fixture
-def sqs() -> Iterator[Any]:
-    with mock_aws(), installed(sqs_fifo_redelivery_order):
-        yield boto3.client("sqs")
-
-
-def queues(sqs: Any, *, fifo: bool = False) -> tuple[str, str]:
-    suffix, attributes = (".fifo", {"FifoQueue": "true"}) if fifo else ("", {})
-    dlq = sqs.create_queue(QueueName=f"work-dlq{suffix}", Attributes=attributes)["QueueUrl"]
-    queue = sqs.create_queue(QueueName=f"work{suffix}", Attributes={**attributes, "VisibilityTimeout": "2"})
-    return queue["QueueUrl"], dlq
-
-
-def settings(queue: str, dlq: str, **overrides: Any) -> WorkerSettings:
-    values: dict[str, Any] = {
-        "queue_url": queue,
-        "dead_letter_queue_url": dlq,
-        "max_attempts": 3,
-        "max_receive_count": 10,
-        "visibility_timeout_seconds": 2,
-        "heartbeat_seconds": 1,
-        "max_in_hand_seconds": 600,
-        "drain_seconds": 2,
-        "concurrency": 4,
-        "batch_size": 10,
-    }
-    return WorkerSettings(**{**values, **overrides})
-
-
-def quiet() -> Logger:
-    return Logger(service="worker-test", level="CRITICAL")
-
-
-def send(sqs: Any, queue: str, bodies: list[str], group: str | None = None) -> None:
-    for n, body in enumerate(bodies):
-        extra = {"MessageGroupId": group, "MessageDeduplicationId": f"{group}-{n}-{body}"} if group else {}
-        sqs.send_message(QueueUrl=queue, MessageBody=body, **extra)
+from tests.event_runtime.worker_harness import dead_letters, queues, quiet, send, settings
 
 
 def visible(sqs: Any, queue: str) -> int:
     attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-
-def dead_letters(sqs: Any, dlq: str) -> list[dict[str, Any]]:
-    found = []
-    while messages := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
-        "Messages"
-    ):
-        found.extend(messages)
-    return found
 
 
 class Recorder:
