@@ -3,8 +3,9 @@ high volume, a container platform): the polling loop done right.
 
 - **Receives** with long polling (20 s, shorter when the drain deadline is short) up to 10 messages at
   a time, one batch ahead of the threads: it asks for the next batch as soon as no message waits for a
-  thread (``CONCURRENCY`` messages, or message groups on a FIFO queue, are worked on at once), so no
-  thread idles through a receive; at most ``CONCURRENCY`` + one batch are in hand.
+  thread (``CONCURRENCY`` tasks are worked on at once: a message, a FIFO group's messages of one receive,
+  or a whole receive with ``process_batch``), so no thread idles through a receive; at most ``CONCURRENCY``
+  tasks and one receive more wait or are worked on.
 - **Deletes** what succeeded with ``DeleteMessageBatch``: one call per received batch in the common
   case, never a message that failed.
 - **Heartbeat**: every ``HEARTBEAT_SECONDS`` it extends (``ChangeMessageVisibilityBatch``) the messages
@@ -16,6 +17,10 @@ high volume, a container platform): the polling loop done right.
   counted apart from receives, the last attempt dead-lettered with the last error.
 - **FIFO**: a message group's messages in a batch are worked on in order, by one thread; after a failure,
   the group's later messages are released untried, and come again after it.
+- **Late finishes**: a message let go (released at the drain deadline, or in hand ``MAX_IN_HAND_SECONDS``)
+  and then finished is deleted with its old receipt handle, and this worker's waiting copies dropped. SQS
+  may not delete a message by an old handle once it was received again (moto does): the new holder then
+  works on it again, and handlers stay idempotent. A copy already worked on by another thread goes on.
 - **Graceful stop**: on SIGTERM or SIGINT it stops receiving, finishes what is in hand within
   ``DRAIN_SECONDS``, releases (visibility 0) what it could not start or finish, deletes what succeeded,
   and returns.
@@ -58,6 +63,7 @@ sets, and ``run()`` returns when the task is told to stop):
 from __future__ import annotations
 
 import base64
+import math
 import queue
 import signal
 import threading
@@ -96,9 +102,10 @@ WAITING, WORKING, SETTLING, DONE, DELETING = "waiting", "working", "settling", "
 DELETED, FAILED, RELEASED, ABANDONED = "deleted", "failed", "released", "abandoned"
 #: In hand: the worker owns the message's visibility.
 IN_HAND = (WAITING, WORKING, SETTLING, DONE, DELETING)
-#: What the heartbeat extends, when due: a message waiting, worked on, or done with and not yet deleted (a delete
-#: can be slow); not one whose failure the policy is settling (the policy sets its visibility).
-EXTENDED = (WAITING, WORKING, DONE, DELETING)
+#: What the heartbeat extends, when due: a message waiting, worked on, being settled (the DLQ or the attempts
+#: table can be slow), or done with and not yet deleted (a delete can be slow). Not a message whose visibility the
+#: policy has set (a backoff): the policy's client records it (``_VisibilityInTurn``).
+EXTENDED = (WAITING, WORKING, SETTLING, DONE, DELETING)
 SUCCEEDED, DEAD_LETTERED = "succeeded", "dead-lettered"
 
 
@@ -243,6 +250,8 @@ class QueueWorker:
         self._work: queue.Queue[list[InHand] | None] = queue.Queue()
         self._stopping = threading.Event()
         self._stopped = threading.Event()
+        #: Receipt handles whose visibility the failure policy set (a backoff): never extended after that.
+        self._policy_set_visibility: set[str] = set()
         #: Tasks (a message, a FIFO group, a batch) given to the threads and not finished.
         self._open_tasks = 0
         self._stop_deadline: float | None = None
@@ -264,7 +273,7 @@ class QueueWorker:
 
     @cached_property
     def policy(self) -> FailurePolicy:
-        sqs = _VisibilityInTurn(self.sqs, self._visibility)
+        sqs = _VisibilityInTurn(self.sqs, self._visibility, self._policy_set_visibility)
         return FailurePolicy.from_environment(
             sqs, self.logger, self._dynamodb_client, self._already_done, settings=self.settings
         )
@@ -355,6 +364,7 @@ class QueueWorker:
             with self._lock:  # idle means: a receive asked when nothing was in hand found nothing
                 nothing_in_hand = not self._in_hand and self._open_tasks == 0
             try:
+                asked_at = self._clock()  # SQS starts a message's visibility before the answer arrives
                 messages = self._receive()
             except Exception as error:
                 self.logger.warning(
@@ -371,7 +381,7 @@ class QueueWorker:
                         self.report.stopped_by = "idle"
                         return
                 continue
-            batch = self._take(messages, queue_arn, region)
+            batch = self._take(messages, queue_arn, region, asked_at)
             if self._stopping.is_set():  # received during the stop: not started, so back it goes
                 self._release(batch.items, "the worker is stopping")
                 return
@@ -395,12 +405,16 @@ class QueueWorker:
         self.report.receive_calls += 1
         return list(self.sqs.receive_message(**parameters).get("Messages") or [])
 
-    def _take(self, messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str) -> Batch:
-        now = self._clock()
+    def _take(self, messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str, asked_at: float) -> Batch:
+        """The received messages, held: their visibility counted from when the receive was asked (SQS starts it
+        somewhere before the answer: the early end is the safe one), their time in hand from the answer (so
+        ``MAX_IN_HAND_SECONDS`` is never cut short by a slow request)."""
+        answered_at = self._clock()
         batch = Batch()
         for message in messages:
             record = record_from_message(message, queue_arn, region)
-            batch.items.append(InHand(record, batch, now, now + self.settings.visibility_timeout_seconds))
+            visible_at = asked_at + self.settings.visibility_timeout_seconds
+            batch.items.append(InHand(record, batch, answered_at, visible_at))
         with self._lock:
             self._in_hand.extend(batch.items)
             self.report.received += len(batch.items)
@@ -429,6 +443,8 @@ class QueueWorker:
             except BaseException:  # the worker's own fault, or a handler's SystemExit: the thread goes on;
                 # nothing is deleted, and the queue gives the messages out again after their visibility.
                 self.logger.exception("could not work on the messages; they stay on the queue")
+                with self._lock:
+                    self.report.retried += sum(item.state in (WAITING, WORKING, SETTLING) for item in task)
                 self._let_go([item for item in task if item.state in (WAITING, WORKING, SETTLING)], FAILED)
             finally:
                 self._delete_finished_batches(task)
@@ -578,6 +594,7 @@ class QueueWorker:
             for item in items:
                 if item.state in from_states:
                     item.state = state
+                    self._policy_set_visibility.discard(item.receipt_handle)
             self._in_hand = [item for item in self._in_hand if item.state in IN_HAND]
             self._lock.notify_all()
 
@@ -604,7 +621,14 @@ class QueueWorker:
                 self.report.delete_calls += 1
             try:
                 response = self.sqs.delete_message_batch(QueueUrl=self.settings.queue_url, Entries=entries)
-            except Exception as error:  # kept in hand, done: the next heartbeat tries again
+            except Exception as error:
+                if self._past_deadline():  # stopping: no more tries; they come back after their visibility
+                    self.logger.warning("could not delete messages", extra={"error": describe_error(error)})
+                    with self._lock:
+                        self.report.not_deleted += sum(item.state == DELETING for item in chunk)
+                    self._let_go(chunk, FAILED, from_states=(DELETING,))
+                    continue
+                # Kept in hand, done: the next heartbeat (or the drain) tries again.
                 self.logger.warning("could not delete messages; trying again", extra={"error": describe_error(error)})
                 for item in chunk:
                     self._move(item, (DELETING,), DONE)
@@ -659,11 +683,14 @@ class QueueWorker:
                 self.logger.warning("could not change visibility", extra={"error": describe_error(error)})
                 through = False
                 continue
-            refused = {entry["Id"] for entry in response.get("Failed") or []}
-            accepted.extend(item for n, item in enumerate(chunk) if str(n) not in refused)
+            failed = response.get("Failed") or []
+            refused = {entry["Id"] for entry in failed if entry.get("SenderFault", True)}
+            server_side = {entry["Id"] for entry in failed} - refused
+            through = through and not server_side  # SQS's own fault: the next (quick) beat tries again
+            accepted.extend(item for n, item in enumerate(chunk) if str(n) not in refused | server_side)
             refused_items.extend(item for n, item in enumerate(chunk) if str(n) in refused)
-            if refused:
-                self.logger.warning("SQS refused a visibility change", extra={"failed": response.get("Failed")})
+            if failed:
+                self.logger.warning("SQS refused a visibility change", extra={"failed": failed})
         return accepted, refused_items, through
 
     # -- heartbeat and stop --------------------------------------------------------------------------
@@ -702,7 +729,9 @@ class QueueWorker:
                 for item in self._in_hand:
                     if item.state not in EXTENDED or item.visible_at >= horizon:
                         continue
-                    left = int(settings.max_in_hand_seconds - (now - item.received_at))
+                    if item.receipt_handle in self._policy_set_visibility:
+                        continue
+                    left = math.ceil(settings.max_in_hand_seconds - (now - item.received_at))
                     if left >= 1:
                         extend.setdefault(min(settings.visibility_timeout_seconds, left), []).append(item)
                     elif item.state in (WAITING, WORKING):  # (one done with is deleted below)
@@ -731,6 +760,11 @@ class QueueWorker:
         self._delete(done)
         return through
 
+    def _move_all(self, items: Sequence[InHand], from_state: str, to_state: str) -> None:
+        for item in items:
+            if item.state == from_state:
+                item.state = to_state
+
     def _past_deadline(self) -> bool:
         return self._stop_deadline is not None and self._clock() >= self._stop_deadline
 
@@ -744,11 +778,12 @@ class QueueWorker:
             with self._lock:
                 done = self._claim_done(self._in_hand)
                 busy = any(item.state in (WORKING, SETTLING, DELETING) for item in self._in_hand)
-                if not done and (not busy or self._past_deadline()):
+                if (not done and not busy) or self._past_deadline():
+                    self._move_all(done, DELETING, DONE)
                     break
-                if not done:
-                    self._lock.wait(timeout=0.1)
             self._delete(done)
+            with self._lock:
+                self._lock.wait(timeout=0.1)
         with self._lock:
             unfinished = list(self._in_hand)
         self._release(unfinished, "the worker stopped before it was done", states=(WAITING, WORKING))
@@ -759,14 +794,17 @@ class QueueWorker:
 
 class _VisibilityInTurn:
     """The SQS client the failure policy is given: its visibility changes (a backoff) take their turn with the
-    heartbeat's, so an extension chosen before the backoff never lands after it."""
+    heartbeat's, so an extension chosen before the backoff never lands after it, and are recorded, so that no
+    later beat extends that message again."""
 
-    def __init__(self, client: Any, turn: threading.RLock) -> None:
+    def __init__(self, client: Any, turn: threading.RLock, set_by_policy: set[str]) -> None:
         self._client = client
         self._turn = turn
+        self._set_by_policy = set_by_policy
 
     def change_message_visibility(self, **parameters: Any) -> Any:
         with self._turn:
+            self._set_by_policy.add(str(parameters.get("ReceiptHandle")))
             return self._client.change_message_visibility(**parameters)
 
     def __getattr__(self, name: str) -> Any:

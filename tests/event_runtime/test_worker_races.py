@@ -418,3 +418,198 @@ def test_the_worker_holds_at_most_one_batch_beyond_its_threads(sqs: Any) -> None
     worker.run(until_idle=True)
     assert max(busy) <= 2
     assert max(held) <= 2 + 5  # not done with: the threads' messages, and one batch received ahead
+
+
+# -- a second review, on the fixed worker -------------------------------------------------------------------
+
+
+def test_drain_returns_when_deletes_keep_failing(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["job"])
+    failing = {"on": True, "calls": 0}
+
+    def delete(**kwargs: Any) -> Any:
+        failing["calls"] += 1
+        if failing["on"]:
+            raise ConnectionError("SQS unreachable")
+        return sqs.delete_message_batch(**kwargs)
+
+    worker = QueueWorker(
+        lambda r: None,
+        settings=settings(queue, dlq, drain_seconds=2),
+        logger=quiet(),
+        sqs_client=Client(sqs, delete_message_batch=delete),
+    )
+    runner = threading.Thread(target=worker.run, daemon=True)
+    threading.Timer(0.5, worker.stop).start()
+    runner.start()
+    runner.join(5.0)  # DRAIN_SECONDS 2 (+1 s), stop at 0.5 s
+    hung, calls = runner.is_alive(), failing["calls"]
+    failing["on"] = False  # let the spinning drain out
+    runner.join(5)
+    assert not hung, f"run() still draining 4.5 s after stop (DRAIN 2 s); {calls} DeleteMessageBatch calls"
+
+
+# -- claim 7: a delete that fails after the drain deadline leaves the message counted nowhere -------------
+
+
+def test_a_delete_failing_after_the_deadline_is_still_counted(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["job"])
+
+    def delete(**kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("queue-worker-") and threading.current_thread().name != HEARTBEAT:
+            time.sleep(2.5)  # the worker thread's delete: slow, then it fails
+            raise ConnectionError("connection reset")
+        return sqs.delete_message_batch(**kwargs)
+
+    worker = QueueWorker(
+        lambda r: None,
+        settings=settings(queue, dlq, drain_seconds=2),
+        logger=quiet(),
+        sqs_client=Client(sqs, delete_message_batch=delete),
+    )
+    threading.Timer(0.3, worker.stop).start()
+    report = worker.run()
+    join_worker_threads()
+    assert accounted(report) == report.received == 1, report
+
+
+# -- claim 7: a handler's SystemExit (or the worker's own fault) leaves the message counted nowhere -------
+
+
+def test_a_message_whose_handler_raised_system_exit_is_counted(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["exit"])
+
+    def process(record: SQSRecord) -> None:
+        raise SystemExit(1)
+
+    report = QueueWorker(process, settings=settings(queue, dlq, concurrency=1), logger=quiet(), sqs_client=sqs).run(
+        until_idle=True
+    )
+    assert accounted(report) == report.received == 1, report
+
+
+# -- claim 2: one heartbeat call with a transient per-entry failure abandons the message --------------------
+
+
+def test_one_beat_with_a_server_side_entry_failure_loses_nothing(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["slow"])
+    calls = {"n": 0}
+
+    def heartbeat_visibility(**kwargs: Any) -> Any:
+        if threading.current_thread().name == HEARTBEAT:
+            calls["n"] += 1
+            if calls["n"] == 1:  # HTTP 200, one entry failed on SQS's side (SenderFault false): try again
+                return {
+                    "Successful": [],
+                    "Failed": [
+                        {"Id": e["Id"], "SenderFault": False, "Code": "InternalError", "Message": "internal error"}
+                        for e in kwargs["Entries"]
+                    ],
+                }
+        return sqs.change_message_visibility_batch(**kwargs)
+
+    receipts = Receipts(sqs, queue)
+    client = Client(sqs, change_message_visibility_batch=heartbeat_visibility, receive_message=receipts.worker_receive)
+    worker = QueueWorker(
+        lambda r: time.sleep(4), settings=settings(queue, dlq, concurrency=1), logger=quiet(), sqs_client=client
+    )
+    receipts.watch_from(0.3, 4.0)
+    report = worker.run(until_idle=True)
+    assert receipts.given_out_again() == [], f"given out while worked on; abandoned={report.abandoned}"
+
+
+# -- claim 2 (and 'dead-lettered once'): a slow dead-letter send lets a SETTLING message out ---------------
+
+
+def test_a_message_whose_failure_is_being_settled_is_not_given_out_again(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["bad"])
+    sends = {"n": 0}
+
+    def send_message(**kwargs: Any) -> Any:
+        sends["n"] += 1
+        if sends["n"] == 1:
+            time.sleep(2.0)  # the DLQ's SendMessage is slow once (throttled, retried by boto3)
+        return sqs.send_message(**kwargs)
+
+    calls = {"n": 0}
+
+    def process(record: SQSRecord) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            time.sleep(1.4)  # fails at ~1.4 s; the beat at ~1 s extended it to ~3 s
+        raise PoisonMessageError("no size")
+
+    receipts = Receipts(sqs, queue)
+    client = Client(sqs, send_message=send_message, receive_message=receipts.worker_receive)
+    worker = QueueWorker(process, settings=settings(queue, dlq), logger=quiet(), sqs_client=client)
+    receipts.watch_from(100, 0)  # (no other consumer: the worker itself receives the copy)
+    threading.Timer(5.0, worker.stop).start()
+    worker.run()
+    join_worker_threads()
+    receipts.thread.cancel()
+    again = [(t, who, b) for t, who, b in sorted(receipts.seen)][1:]
+    bodies = [m["Body"] for m in dead_letters(sqs, dlq)]
+    assert (again, bodies) == ([], ["bad"]), f"received again {again}; DLQ {bodies}"
+
+
+# -- claim 2: the visibility clock is started after the receive returned, not when it was asked -----------
+
+
+def test_a_slow_receive_response_does_not_let_a_message_out(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["slow"])
+    receipts = Receipts(sqs, queue)
+    first = {"done": False}
+
+    def receive(**kwargs: Any) -> Any:
+        if first["done"]:
+            return receipts.worker_receive(**kwargs)
+        first["done"] = True
+        time.sleep(0.8)  # (only places the receive between beats)
+        response = receipts.worker_receive(**kwargs)  # SQS starts the visibility here, at ~0.8 s
+        time.sleep(0.9)  # the response takes 0.9 s to arrive (large bodies, a slow network)
+        return response
+
+    worker = QueueWorker(
+        lambda r: time.sleep(3),
+        settings=settings(queue, dlq, concurrency=1),
+        logger=quiet(),
+        sqs_client=Client(sqs, receive_message=receive),
+    )
+    receipts.watch_from(1.3, 3.5)  # another consumer, from after the worker's receive
+    worker.run(until_idle=True)
+    assert receipts.given_out_again() == []
+
+
+# -- claim 2: MAX_IN_HAND_SECONDS, int truncation of what is left --------------------------------------------
+
+
+def test_a_message_is_not_given_out_before_max_in_hand(sqs: Any) -> None:
+    queue, dlq = queues(sqs)
+    send(sqs, queue, ["slow"])
+    receipts = Receipts(sqs, queue)
+    first = {"done": False}
+
+    def receive(**kwargs: Any) -> Any:
+        if not first["done"]:
+            first["done"] = True
+            time.sleep(0.7)  # the receive falls 0.7 s after a beat
+        return receipts.worker_receive(**kwargs)
+
+    worker = QueueWorker(
+        lambda r: time.sleep(4.5),
+        settings=settings(queue, dlq, max_in_hand_seconds=3, concurrency=1),
+        logger=quiet(),
+        sqs_client=Client(sqs, receive_message=receive),
+    )
+    threading.Timer(4.6, worker.stop).start()
+    receipts.watch_from(1.2, 3.5)  # another consumer, from after the worker's receive
+    worker.run()
+    join_worker_threads()
+    again = receipts.given_out_again()
+    assert not again or again[0][0] >= 2.95, f"given out again {again[0][0]:.2f} s after its receive; MAX_IN_HAND 3 s"
