@@ -100,12 +100,11 @@ BatchHandler = Callable[[list[SQSRecord]], Mapping[str, Exception] | None]
 #: abandoned (in hand ``MAX_IN_HAND_SECONDS``: no longer extended, so the queue gives it out again).
 WAITING, WORKING, SETTLING, DONE, DELETING = "waiting", "working", "settling", "done", "deleting"
 DELETED, FAILED, RELEASED, ABANDONED = "deleted", "failed", "released", "abandoned"
-#: In hand: the worker owns the message's visibility.
+#: In hand: the worker owns the message's visibility, and the heartbeat extends it when due (the DLQ, the attempts
+#: table or a delete can be slow), except once the policy has set it (a backoff: ``_VisibilityInTurn`` records it).
 IN_HAND = (WAITING, WORKING, SETTLING, DONE, DELETING)
-#: What the heartbeat extends, when due: a message waiting, worked on, being settled (the DLQ or the attempts
-#: table can be slow), or done with and not yet deleted (a delete can be slow). Not a message whose visibility the
-#: policy has set (a backoff): the policy's client records it (``_VisibilityInTurn``).
-EXTENDED = (WAITING, WORKING, SETTLING, DONE, DELETING)
+#: Not yet done with: its batch is not deleted yet.
+UNFINISHED = (WAITING, WORKING, SETTLING)
 SUCCEEDED, DEAD_LETTERED = "succeeded", "dead-lettered"
 
 
@@ -177,7 +176,7 @@ class Batch:
     items: list[InHand] = field(default_factory=list)
 
     def finished(self) -> bool:
-        return all(item.state not in (WAITING, WORKING, SETTLING) for item in self.items)
+        return all(item.state not in UNFINISHED for item in self.items)
 
 
 @dataclass
@@ -444,8 +443,8 @@ class QueueWorker:
                 # nothing is deleted, and the queue gives the messages out again after their visibility.
                 self.logger.exception("could not work on the messages; they stay on the queue")
                 with self._lock:
-                    self.report.retried += sum(item.state in (WAITING, WORKING, SETTLING) for item in task)
-                self._let_go([item for item in task if item.state in (WAITING, WORKING, SETTLING)], FAILED)
+                    self.report.retried += sum(item.state in UNFINISHED for item in task)
+                self._let_go(task, FAILED, from_states=UNFINISHED)
             finally:
                 self._delete_finished_batches(task)
                 with self._lock:
@@ -727,7 +726,7 @@ class QueueWorker:
             extend: dict[int, list[InHand]] = {}
             with self._lock:
                 for item in self._in_hand:
-                    if item.state not in EXTENDED or item.visible_at >= horizon:
+                    if item.state not in IN_HAND or item.visible_at >= horizon:
                         continue
                     if item.receipt_handle in self._policy_set_visibility:
                         continue

@@ -62,6 +62,11 @@ def balance_of(item: dict[str, Any]) -> Decimal:
     return Decimal(item["balance"]["N"])
 
 
+def applied_count_of(item: dict[str, Any]) -> int:
+    """How many transactions a balance item says were applied (low-level form): its ledger's entries."""
+    return int(item.get("applied_count", {}).get("N", "0"))
+
+
 def parse_balance_update(body: str | None, message_group_id: str | None) -> BalanceUpdate:
     """The update in ``body``, or :class:`PoisonMessageError` saying what is wrong with it."""
     if not body:

@@ -37,7 +37,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from event_runtime.errors import PoisonMessageError, TransientError
-from orders_functions.balance_updater.service import BALANCE_ENTRY, balance_key, balance_of, ledger_transaction
+from orders_functions.balance_updater.service import (
+    BALANCE_ENTRY,
+    applied_count_of,
+    balance_key,
+    balance_of,
+    ledger_transaction,
+)
 from orders_functions.common.errors import describe_validation_error
 from orders_functions.common.readers import json_object
 from orders_functions.reconciliation.models import ReconciliationRequest
@@ -133,9 +139,7 @@ class Reconciler:
         reconciliation = self.reconcile(run_id, account_id)
         if reconciliation.status != "balanced":
             confirmed = self._balance_item(account_id)
-            if confirmed is None or int(confirmed.get("applied_count", {}).get("N", "0")) != (
-                reconciliation.applied_count
-            ):
+            if confirmed is None or applied_count_of(confirmed) != reconciliation.applied_count:
                 raise TransientError(f"account {account_id} changed while it was checked: checking it again")
         report = reconciliation.report(self._clock().isoformat())
         self._s3.put_object(
@@ -162,7 +166,7 @@ class Reconciler:
         for item in self._partition(account_id):
             if item["entry"]["S"] == BALANCE_ENTRY:
                 balance = balance_of(item)
-                applied_count = int(item.get("applied_count", {}).get("N", "0"))
+                applied_count = applied_count_of(item)
             elif ledger_transaction(item) is not None:
                 ledger_sum += Decimal(item["amount"]["N"])
                 entries += 1
